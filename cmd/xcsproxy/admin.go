@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/xcsproxy/xcsproxy/policy"
+	"github.com/xcsproxy/xcsproxy/proxy"
+)
+
+// startAdmin serves /healthz (the process answers) and /readyz (the daemon
+// answers and a policy is loaded) on a unix socket or a loopback address.
+func startAdmin(addr string, engine *policy.Engine, up *proxy.Upstream) (*http.Server, error) {
+	var l net.Listener
+	var err error
+	if path, ok := strings.CutPrefix(addr, "unix://"); ok {
+		_ = os.Remove(path)
+		l, err = net.Listen("unix", path)
+	} else {
+		host, _, splitErr := net.SplitHostPort(strings.TrimPrefix(addr, "tcp://"))
+		if splitErr != nil {
+			return nil, fmt.Errorf("--admin-listen %q: %w", addr, splitErr)
+		}
+		if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			return nil, fmt.Errorf("--admin-listen %q must be a unix socket or a loopback address", addr)
+		}
+		l, err = net.Listen("tcp", strings.TrimPrefix(addr, "tcp://"))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("admin listener: %w", err)
+	}
+	client := &http.Client{Transport: up.Transport, Timeout: 3 * time.Second}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if engine.Current() == nil {
+			http.Error(w, "no policy loaded", http.StatusServiceUnavailable)
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+		defer cancel()
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://docker/_ping", nil)
+		resp, err := client.Do(req)
+		if err != nil {
+			http.Error(w, "docker daemon unreachable: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			http.Error(w, fmt.Sprintf("docker daemon answered %d to /_ping", resp.StatusCode), http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(l)
+	return srv, nil
+}

@@ -1,0 +1,219 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/spf13/cobra"
+
+	"github.com/xcsproxy/xcsproxy/policies"
+	"github.com/xcsproxy/xcsproxy/policy"
+	"github.com/xcsproxy/xcsproxy/proxy"
+)
+
+type serveOptions struct {
+	listen             []string
+	socketMode         string
+	socketGroup        string
+	tlsCert            string
+	tlsKey             string
+	tlsClientCA        string
+	allowPlainLoopback bool
+	upstream           string
+	upstreamCA         string
+	upstreamCert       string
+	upstreamKey        string
+	policies           string
+	adminListen        string
+	maxBody            int64
+	shutdownTimeout    time.Duration
+	requestTimeout     time.Duration
+	logLevel           string
+	logFormat          string
+}
+
+func serveCmd() *cobra.Command {
+	o := &serveOptions{}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the Docker API, deciding every request with the policy",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := bindEnv(cmd); err != nil {
+				return err
+			}
+			return runServe(cmd.Context(), o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVar(&o.listen, "listen", []string{"unix:///run/xcsproxy/docker.sock"}, "client listener, unix:///PATH or tcp://HOST:PORT (repeatable)")
+	f.StringVar(&o.socketMode, "socket-mode", "0660", "permissions of unix listener sockets (octal)")
+	f.StringVar(&o.socketGroup, "socket-group", "", "group (name or gid) owning unix listener sockets")
+	f.StringVar(&o.tlsCert, "tls-cert", "", "server certificate for tcp:// listeners")
+	f.StringVar(&o.tlsKey, "tls-key", "", "server key for tcp:// listeners")
+	f.StringVar(&o.tlsClientCA, "tls-client-ca", "", "CA bundle that client certificates must chain to")
+	f.BoolVar(&o.allowPlainLoopback, "insecure-allow-plain-loopback", false, "allow a plain-TCP listener on a loopback address (local experiments only)")
+	f.StringVar(&o.upstream, "upstream", "unix:///var/run/docker.sock", "the Docker daemon, unix:///PATH or tcp://HOST:PORT (with --upstream-tls-*)")
+	f.StringVar(&o.upstreamCA, "upstream-tls-ca", "", "CA bundle for a tcp:// upstream")
+	f.StringVar(&o.upstreamCert, "upstream-tls-cert", "", "client certificate for a tcp:// upstream")
+	f.StringVar(&o.upstreamKey, "upstream-tls-key", "", "client key for a tcp:// upstream")
+	f.StringVar(&o.policies, "policies", "", "policy directory (Rego + config.yaml), hot-reloaded; default: the embedded pack")
+	f.StringVar(&o.adminListen, "admin-listen", "", "health endpoint address, unix:///PATH or HOST:PORT on loopback; empty: off")
+	f.Int64Var(&o.maxBody, "max-body", 2<<20, "largest request body inspected, in bytes (larger: 413)")
+	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown waits for open requests and streams")
+	f.DurationVar(&o.requestTimeout, "request-timeout", 2*time.Minute, "bound on a finite (non-streaming) request")
+	f.StringVar(&o.logLevel, "log-level", "info", "trace, debug, info, warn or error")
+	f.StringVar(&o.logFormat, "log-format", "auto", "text, json, or auto (text on a terminal)")
+	return cmd
+}
+
+func newLogger(level, format string) hclog.Logger {
+	json := format == "json"
+	if format == "auto" {
+		fi, err := os.Stderr.Stat()
+		json = err != nil || fi.Mode()&os.ModeCharDevice == 0
+	}
+	return hclog.New(&hclog.LoggerOptions{
+		Name:       "xcsproxy",
+		Level:      hclog.LevelFromString(level),
+		JSONFormat: json,
+		Output:     os.Stderr,
+	})
+}
+
+// loadPolicy loads the directory, or the embedded pack when dir is empty.
+// A server never starts on a policy that does not compile.
+func loadPolicy(ctx context.Context, dir string) (*policy.Set, error) {
+	var fsys fs.FS = policies.FS
+	where := "embedded default pack"
+	if dir != "" {
+		fsys, where = os.DirFS(dir), dir
+	}
+	s, err := policy.Load(ctx, fsys)
+	if err != nil {
+		return nil, fmt.Errorf("policy %s: %w", where, err)
+	}
+	return s, nil
+}
+
+func runServe(ctx context.Context, o *serveOptions) error {
+	log := newLogger(o.logLevel, o.logFormat)
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	set, err := loadPolicy(ctx, o.policies)
+	if err != nil {
+		return err
+	}
+	engine := policy.NewEngine(set)
+	if o.policies != "" {
+		if err := policy.Watch(ctx, engine, o.policies, log.Named("policy"), nil); err != nil {
+			return err
+		}
+	}
+
+	var upTLS *tls.Config
+	if o.upstreamCA != "" || o.upstreamCert != "" || o.upstreamKey != "" {
+		if upTLS, err = proxy.ClientTLS(o.upstreamCA, o.upstreamCert, o.upstreamKey); err != nil {
+			return err
+		}
+	}
+	up, err := proxy.NewUpstream(o.upstream, upTLS, 0)
+	if err != nil {
+		return err
+	}
+
+	mode, err := strconv.ParseUint(o.socketMode, 8, 32)
+	if err != nil {
+		return fmt.Errorf("--socket-mode %q is not an octal mode: %w", o.socketMode, err)
+	}
+	var serverTLS *tls.Config
+	if o.tlsCert != "" || o.tlsKey != "" || o.tlsClientCA != "" {
+		if serverTLS, err = proxy.ServerTLS(o.tlsCert, o.tlsKey, o.tlsClientCA); err != nil {
+			return err
+		}
+	}
+	var listeners []net.Listener
+	defer func() {
+		for _, l := range listeners {
+			l.Close()
+		}
+	}()
+	for _, addr := range o.listen {
+		spec := proxy.ListenSpec{Addr: addr, SocketMode: os.FileMode(mode), SocketGroup: o.socketGroup, AllowPlainLoopback: o.allowPlainLoopback}
+		if len(addr) >= 6 && addr[:6] == "tcp://" {
+			spec.TLS = serverTLS
+		}
+		l, err := proxy.Listen(spec)
+		if err != nil {
+			return err
+		}
+		listeners = append(listeners, l)
+	}
+
+	p := proxy.New(proxy.Config{
+		Upstream:       up,
+		Engine:         engine,
+		Log:            log.Named("proxy"),
+		MaxBody:        o.maxBody,
+		RequestTimeout: o.requestTimeout,
+		Version:        version,
+	})
+	var servers []*http.Server
+	errc := make(chan error, len(listeners)+1)
+	for i, l := range listeners {
+		srv := &http.Server{
+			Handler:           p,
+			ConnContext:       proxy.ConnContext(o.listen[i]),
+			ReadHeaderTimeout: 10 * time.Second,
+			IdleTimeout:       2 * time.Minute,
+			MaxHeaderBytes:    64 << 10,
+			ErrorLog:          log.Named("http").StandardLogger(&hclog.StandardLoggerOptions{InferLevels: true}),
+		}
+		servers = append(servers, srv)
+		go func(l net.Listener) { errc <- srv.Serve(l) }(l)
+	}
+	if o.adminListen != "" {
+		admin, err := startAdmin(o.adminListen, engine, up)
+		if err != nil {
+			return err
+		}
+		servers = append(servers, admin)
+	}
+	log.Info("serving", "listen", o.listen, "upstream", o.upstream, "policy_revision", set.Revision, "version", version)
+
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		if err != nil && err != http.ErrServerClosed {
+			log.Error("listener failed", "error", err)
+		}
+	}
+	log.Info("shutting down", "timeout", o.shutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), o.shutdownTimeout)
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, srv := range servers {
+		wg.Add(1)
+		go func(srv *http.Server) {
+			defer wg.Done()
+			if err := srv.Shutdown(sctx); err != nil {
+				srv.Close() // streams still open at the deadline are cut
+			}
+		}(srv)
+	}
+	wg.Wait()
+	p.Close()
+	return nil
+}

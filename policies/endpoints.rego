@@ -1,0 +1,47 @@
+# Endpoints: only what XNAT's Container Service calls (docker and swarm
+# backends) and what the docker CLI needs for run, ps, logs, wait, events and
+# inspect. Everything else, exec first among them, is refused by name.
+package xcsproxy.rules.endpoints
+
+# The Container Service, docker backend.
+container_service := {
+	"system.ping", "system.auth",
+	"image.list", "image.inspect", "image.pull", "image.remove",
+	"container.create", "container.start", "container.logs",
+	"container.kill", "container.remove", "container.inspect",
+	"system.events",
+}
+
+# The Container Service, swarm backend.
+swarm_backend := {
+	"swarm.inspect", "service.create", "service.inspect", "service.update",
+	"service.list", "service.logs", "service.remove", "task.list", "task.inspect",
+}
+
+# The docker CLI's run, ps, logs, wait, events and inspect.
+docker_cli := {
+	"system.version", "system.info", "container.list", "container.attach",
+	"container.wait",
+}
+
+allowed := ((container_service | swarm_backend) | docker_cli) | {e | some e in object.get(data.config, ["endpoints", "allow_extra"], [])}
+
+endpoint := input.request.endpoint
+
+deny contains msg if {
+	endpoint == "unknown"
+	msg := sprintf("%s %s is not a Docker Engine API endpoint xcsproxy knows", [input.request.method, input.request.path])
+}
+
+deny contains msg if {
+	endpoint != "unknown"
+	not endpoint in allowed
+	msg := sprintf("endpoint %s (%s %s) is not allowed: the Container Service does not use it; add it to endpoints.allow_extra in config.yaml to permit it", [endpoint, input.request.method, input.request.path])
+}
+
+# Old API versions let start carry a HostConfig, which would change a
+# container after the create was judged.
+deny contains "container.start must not carry a body (a HostConfig on start bypasses the create rules)" if {
+	endpoint == "container.start"
+	input.request.body != null
+}

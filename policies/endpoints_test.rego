@@ -1,0 +1,57 @@
+package xcsproxy.rules.endpoints_test
+
+import data.xcsproxy
+
+req(endpoint, method, path) := {"request": {
+	"endpoint": endpoint, "method": method, "path": path,
+	"body": null, "query": {}, "params": {}, "api_version": "",
+}}
+
+test_container_service_create_is_allowed if {
+	xcsproxy.decision.allow with input as req("container.create", "POST", "/containers/create")
+}
+
+test_swarm_service_update_is_allowed if {
+	xcsproxy.decision.allow with input as req("service.update", "POST", "/services/abc/update")
+}
+
+test_docker_cli_attach_is_allowed if {
+	xcsproxy.decision.allow with input as req("container.attach", "POST", "/containers/abc/attach")
+}
+
+test_exec_create_is_denied_by_name if {
+	d := xcsproxy.decision with input as req("exec.create", "POST", "/containers/abc/exec")
+	not d.allow
+	some r in d.reasons
+	contains(r, "exec.create")
+	contains(r, "endpoints.allow_extra")
+}
+
+test_unknown_path_is_denied if {
+	d := xcsproxy.decision with input as req("unknown", "GET", "/no/such/thing")
+	not d.allow
+	some r in d.reasons
+	contains(r, "/no/such/thing")
+}
+
+test_allow_extra_permits_exec if {
+	xcsproxy.decision.allow with input as req("exec.create", "POST", "/containers/abc/exec")
+		with data.config.endpoints.allow_extra as ["exec.create"]
+}
+
+test_start_with_host_config_body_is_denied if {
+	r := req("container.start", "POST", "/containers/abc/start")
+	d := xcsproxy.decision with input as object.union(r, {"request": object.union(r.request, {"body": {"Privileged": true}})})
+	not d.allow
+}
+
+test_start_without_body_is_allowed if {
+	xcsproxy.decision.allow with input as req("container.start", "POST", "/containers/abc/start")
+}
+
+test_decision_is_well_shaped if {
+	d := xcsproxy.decision with input as req("system.ping", "GET", "/_ping")
+	is_boolean(d.allow)
+	is_array(d.reasons)
+	is_object(d.patch)
+}

@@ -1,0 +1,80 @@
+package policy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+)
+
+// DefaultTimeout bounds one evaluation; a policy that runs longer denies.
+const DefaultTimeout = 2 * time.Second
+
+// Engine decides requests with the current Set. The Set is swapped atomically
+// on reload, so a request is always judged by one whole policy revision.
+type Engine struct {
+	current atomic.Pointer[Set]
+	Timeout time.Duration
+}
+
+// NewEngine starts an engine with an already loaded set.
+func NewEngine(s *Set) *Engine {
+	e := &Engine{Timeout: DefaultTimeout}
+	e.current.Store(s)
+	return e
+}
+
+// Current returns the set now deciding requests.
+func (e *Engine) Current() *Set { return e.current.Load() }
+
+// Swap installs a new set and returns the previous one.
+func (e *Engine) Swap(s *Set) *Set { return e.current.Swap(s) }
+
+// Decide evaluates the decision for one input document. It never returns an
+// error: every failure is a deny whose reason says what failed.
+func (e *Engine) Decide(ctx context.Context, input map[string]any) Decision {
+	s := e.current.Load()
+	if s == nil {
+		return deny("policy error: no policy loaded")
+	}
+	value, err := ast.InterfaceToValue(input)
+	if err != nil {
+		return deny("policy error: building input: %v", err)
+	}
+	return s.Decide(ctx, value, e.Timeout)
+}
+
+// Decide evaluates this set's prepared query against a parsed input.
+func (s *Set) Decide(ctx context.Context, input ast.Value, timeout time.Duration) Decision {
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	rs, err := s.prepared.Eval(ctx, rego.EvalParsedInput(input))
+	if err != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return deny("policy error: evaluation timed out after %s", timeout)
+		}
+		return deny("policy error: %v", err)
+	}
+	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
+		return deny("policy error: %s is undefined for this request", Query)
+	}
+	if len(rs) > 1 {
+		return deny("policy error: %s has %d results, want one", Query, len(rs))
+	}
+	return decisionFrom(rs[0].Expressions[0].Value)
+}
+
+// String is for logs.
+func (d Decision) String() string {
+	if d.Allow {
+		return "allow"
+	}
+	return fmt.Sprintf("deny %v", d.Reasons)
+}

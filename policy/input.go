@@ -1,0 +1,106 @@
+package policy
+
+// Input is the document a policy sees as `input`. It is built by the proxy
+// from typed, canonical data (DESIGN §3) and converted to an OPA value without
+// a JSON round trip.
+type Input struct {
+	Request Request
+	Client  Client
+	// Image and Target are facts looked up from the daemon; nil when the
+	// request names no image or no existing object.
+	Image  map[string]any
+	Target map[string]any
+	Proxy  Proxy
+}
+
+// Request is the canonical view of one HTTP request.
+type Request struct {
+	Method      string
+	Path        string // canonical, without the /vX.Y prefix
+	APIVersion  string // "" when the client sent an unversioned path
+	Endpoint    string // route name such as "container.create", or "unknown"
+	Params      map[string]string
+	Query       map[string][]string
+	Body        any // the canonical body decoded as generic JSON, or nil
+	ContentType string
+}
+
+// Client is who sent the request, as established by the listener.
+type Client struct {
+	Transport string // "unix" or "tls"
+	UID       int
+	GID       int
+	PID       int
+	Cert      *Cert
+	Listener  string
+}
+
+// Cert identifies a verified TLS client leaf certificate.
+type Cert struct {
+	SubjectCN string
+	SANs      []string
+	SHA256    string
+}
+
+// Proxy describes the running xcsproxy.
+type Proxy struct {
+	Version        string
+	PolicyRevision string
+}
+
+// Map renders the input as the generic JSON-shaped document OPA and the
+// audit log consume.
+func (in *Input) Map() map[string]any {
+	params := make(map[string]any, len(in.Request.Params))
+	for k, v := range in.Request.Params {
+		params[k] = v
+	}
+	query := make(map[string]any, len(in.Request.Query))
+	for k, vs := range in.Request.Query {
+		list := make([]any, len(vs))
+		for i, v := range vs {
+			list[i] = v
+		}
+		query[k] = list
+	}
+	client := map[string]any{
+		"transport": in.Client.Transport,
+		"listener":  in.Client.Listener,
+	}
+	if in.Client.Transport == "unix" {
+		client["uid"] = in.Client.UID
+		client["gid"] = in.Client.GID
+		client["pid"] = in.Client.PID
+	}
+	if c := in.Client.Cert; c != nil {
+		sans := make([]any, len(c.SANs))
+		for i, s := range c.SANs {
+			sans[i] = s
+		}
+		client["cert"] = map[string]any{"subject_cn": c.SubjectCN, "sans": sans, "sha256": c.SHA256}
+	}
+	doc := map[string]any{
+		"request": map[string]any{
+			"method":       in.Request.Method,
+			"path":         in.Request.Path,
+			"api_version":  in.Request.APIVersion,
+			"endpoint":     in.Request.Endpoint,
+			"params":       params,
+			"query":        query,
+			"body":         in.Request.Body,
+			"content_type": in.Request.ContentType,
+		},
+		"client": client,
+		"proxy": map[string]any{
+			"version":         in.Proxy.Version,
+			"policy_revision": in.Proxy.PolicyRevision,
+		},
+	}
+	if in.Image != nil {
+		doc["image"] = in.Image
+	}
+	if in.Target != nil {
+		doc["target"] = in.Target
+	}
+	return doc
+}

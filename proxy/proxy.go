@@ -1,0 +1,270 @@
+// Package proxy owns the Docker-API side of xcsproxy: listeners and client
+// identity, the routing table of Docker endpoints, path and body
+// canonicalization, building the policy input, forwarding to the daemon,
+// streaming and protocol-switch tunnels.
+package proxy
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httputil"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/xcsproxy/xcsproxy/policy"
+)
+
+// Config is everything a Proxy needs; zero values take safe defaults.
+type Config struct {
+	Upstream *Upstream
+	Engine   *policy.Engine
+	Log      hclog.Logger
+	// MaxBody caps a request body; larger bodies get 413 and are never
+	// forwarded uninspected.
+	MaxBody int64
+	// RequestTimeout bounds a finite (non-stream) request end to end.
+	RequestTimeout time.Duration
+	// BodyReadTimeout bounds reading a request body from the client.
+	BodyReadTimeout time.Duration
+	// Version is reported to policies as input.proxy.version.
+	Version string
+}
+
+// Exchange is one request on its way through the gate.
+type Exchange struct {
+	Route    *Route
+	Target   *Target
+	Params   map[string]string
+	Body     *Body
+	Input    *policy.Input
+	Decision policy.Decision
+}
+
+type exchangeKey struct{}
+
+// Proxy is an http.Handler that decides every Docker API request with the
+// policy engine and forwards only what is allowed.
+type Proxy struct {
+	cfg     Config
+	router  *Router
+	forward *httputil.ReverseProxy
+	log     hclog.Logger
+
+	mu      sync.Mutex
+	tunnels map[io.Closer]struct{}
+}
+
+var importRoute = &Route{Name: "image.import", Method: "POST", Pattern: "/images/create", Body: BodyRaw, Stream: true}
+
+var unknownRoute = &Route{Name: Unknown, Body: BodyNone}
+
+// New builds a Proxy over the full Docker API table.
+func New(cfg Config) *Proxy {
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = 2 << 20
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = 2 * time.Minute
+	}
+	if cfg.BodyReadTimeout <= 0 {
+		cfg.BodyReadTimeout = 30 * time.Second
+	}
+	if cfg.Log == nil {
+		cfg.Log = hclog.NewNullLogger()
+	}
+	p := &Proxy{
+		cfg:     cfg,
+		router:  NewRouter(DockerAPI),
+		log:     cfg.Log,
+		tunnels: map[io.Closer]struct{}{},
+	}
+	p.forward = &httputil.ReverseProxy{
+		Rewrite:      p.rewrite,
+		Transport:    cfg.Upstream.Transport,
+		BufferPool:   bufferPool{},
+		ErrorHandler: p.upstreamError,
+		// Docker streams have no Content-Length, so ReverseProxy flushes
+		// each chunk at once; finite answers are copied without flushing.
+		FlushInterval: 0,
+	}
+	return p
+}
+
+func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ex, herr := p.prepare(w, r)
+	if herr != nil {
+		p.log.Info("refused malformed request", "method", r.Method, "uri", truncate(r.RequestURI), "status", herr.Status, "reason", herr.Message)
+		writeError(w, herr.Status, herr.Message)
+		return
+	}
+	ex.Decision = p.cfg.Engine.Decide(r.Context(), ex.Input.Map())
+	if !ex.Decision.Allow {
+		reason := strings.Join(ex.Decision.Reasons, "; ")
+		p.log.Info("denied", "endpoint", ex.Route.Name, "method", r.Method, "path", ex.Target.Path,
+			"uid", ex.Input.Client.UID, "reasons", reason)
+		writeError(w, http.StatusForbidden, "denied: "+reason)
+		return
+	}
+	ctx := context.WithValue(r.Context(), exchangeKey{}, ex)
+	if ex.Route.Hijack {
+		p.tunnel(w, r.WithContext(ctx), ex)
+		return
+	}
+	if !ex.Route.Stream {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, p.cfg.RequestTimeout)
+		defer cancel()
+	}
+	p.forward.ServeHTTP(w, r.WithContext(ctx))
+}
+
+// prepare canonicalizes the request and builds the policy input.
+func (p *Proxy) prepare(w http.ResponseWriter, r *http.Request) (*Exchange, *Error) {
+	t, err := ParseTarget(r.RequestURI)
+	if err != nil {
+		return nil, errorf(http.StatusBadRequest, err.Error())
+	}
+	ex := &Exchange{Target: t, Route: unknownRoute}
+	if m := p.router.Lookup(r.Method, t.Segments); m != nil {
+		ex.Route, ex.Params = m.Route, m.Params
+	}
+	if ex.Route.Name == "image.pull" && t.Query.Has("fromSrc") {
+		ex.Route = importRoute
+	}
+	body, herr := p.readBody(w, r, ex.Route)
+	if herr != nil {
+		return nil, herr
+	}
+	ex.Body = body
+	var generic any
+	if body.Canonical != nil {
+		dec := json.NewDecoder(bytes.NewReader(body.Canonical))
+		dec.UseNumber()
+		if err := dec.Decode(&generic); err != nil {
+			return nil, errorf(http.StatusBadRequest, "decoding canonical body: "+err.Error())
+		}
+	}
+	params := ex.Params
+	if params == nil {
+		params = map[string]string{}
+	}
+	ex.Input = &policy.Input{
+		Request: policy.Request{
+			Method:      r.Method,
+			Path:        t.Path,
+			APIVersion:  t.APIVersion,
+			Endpoint:    ex.Route.Name,
+			Params:      params,
+			Query:       t.Query,
+			Body:        generic,
+			ContentType: r.Header.Get("Content-Type"),
+		},
+		Client: clientOf(r),
+		Proxy:  policy.Proxy{Version: p.cfg.Version},
+	}
+	if s := p.cfg.Engine.Current(); s != nil {
+		ex.Input.Proxy.PolicyRevision = s.Revision
+	}
+	return ex, nil
+}
+
+// readBody bounds the time a client may take to send its body, then hands
+// the bytes to readBody.
+func (p *Proxy) readBody(w http.ResponseWriter, r *http.Request, rt *Route) (*Body, *Error) {
+	if rt.Body == BodyRaw {
+		return &Body{Raw: true}, nil
+	}
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Now().Add(p.cfg.BodyReadTimeout))
+	b, herr := readBody(r, rt, p.cfg.MaxBody)
+	// Streams and tunnels that follow must not inherit the deadline.
+	_ = rc.SetReadDeadline(time.Time{})
+	return b, herr
+}
+
+// rewrite turns the inbound request into the canonical upstream request.
+func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
+	ex := pr.In.Context().Value(exchangeKey{}).(*Exchange)
+	out := pr.Out
+	out.URL.Scheme = "http"
+	out.URL.Host = "docker"
+	out.URL.Path = ex.Target.UpstreamPath()
+	out.URL.RawPath = ""
+	out.URL.RawQuery = ex.Target.Query.Encode()
+	out.Host = "docker"
+	setBody(out, ex.Body)
+}
+
+// setBody replaces the outgoing body with the canonical bytes and a fixed
+// Content-Length, so the daemon reads exactly what the policy judged.
+func setBody(out *http.Request, b *Body) {
+	if b.Raw {
+		return
+	}
+	out.Header.Del("Transfer-Encoding")
+	out.TransferEncoding = nil
+	if b.Canonical == nil {
+		out.Body = http.NoBody
+		out.ContentLength = 0
+		out.Header.Del("Content-Length")
+		return
+	}
+	out.Body = io.NopCloser(bytes.NewReader(b.Canonical))
+	out.ContentLength = int64(len(b.Canonical))
+	out.Header.Set("Content-Length", strconv.Itoa(len(b.Canonical)))
+	out.Header.Set("Content-Type", "application/json")
+}
+
+// upstreamError answers when the daemon could not be reached or failed mid
+// request, in Docker's shape and with what to check.
+func (p *Proxy) upstreamError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(r.Context().Err(), context.Canceled) {
+		return // the client went away; nobody is left to answer
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(r.Context().Err(), context.DeadlineExceeded) {
+		p.log.Warn("request to daemon timed out", "path", r.URL.Path, "timeout", p.cfg.RequestTimeout)
+		writeError(w, http.StatusGatewayTimeout, "the Docker daemon did not answer within "+p.cfg.RequestTimeout.String()+" (--request-timeout)")
+		return
+	}
+	p.log.Error("docker daemon unreachable", "upstream", p.cfg.Upstream.Addr, "error", err)
+	writeError(w, http.StatusBadGateway, "the Docker daemon at "+p.cfg.Upstream.Addr+" is unreachable: "+err.Error()+"; check that dockerd is running and --upstream is right")
+}
+
+// Close ends every open tunnel; http.Server.Shutdown does not see hijacked
+// connections, so a bounded shutdown needs this.
+func (p *Proxy) Close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for c := range p.tunnels {
+		c.Close()
+	}
+}
+
+func (p *Proxy) track(c io.Closer) {
+	p.mu.Lock()
+	p.tunnels[c] = struct{}{}
+	p.mu.Unlock()
+}
+
+func (p *Proxy) untrack(c io.Closer) {
+	p.mu.Lock()
+	delete(p.tunnels, c)
+	p.mu.Unlock()
+}
+
+// bufferPool lends ReverseProxy its copy buffers instead of allocating 32
+// KiB per response.
+type bufferPool struct{}
+
+var buffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+func (bufferPool) Get() []byte  { return *(buffers.Get().(*[]byte)) }
+func (bufferPool) Put(b []byte) { buffers.Put(&b) }

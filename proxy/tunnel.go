@@ -1,0 +1,148 @@
+package proxy
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// tunnel forwards a protocol-switching request (attach, exec start). The
+// client's connection is hijacked only after the daemon has answered 101:
+// a client's Upgrade header alone never opens a raw pipe to the daemon.
+func (p *Proxy) tunnel(w http.ResponseWriter, r *http.Request, ex *Exchange) {
+	ctx := r.Context()
+	up, err := p.cfg.Upstream.Dial(ctx)
+	if err != nil {
+		p.upstreamError(w, r, err)
+		return
+	}
+	out := upstreamRequest(r, ex)
+	if err := out.Write(up); err != nil {
+		up.Close()
+		p.upstreamError(w, r, fmt.Errorf("sending request: %w", err))
+		return
+	}
+	upr := bufio.NewReader(up)
+	resp, err := http.ReadResponse(upr, out)
+	if err != nil {
+		up.Close()
+		p.upstreamError(w, r, fmt.Errorf("reading response: %w", err))
+		return
+	}
+	if resp.StatusCode != http.StatusSwitchingProtocols {
+		// The daemon refused the upgrade (or answered an old-style raw
+		// stream): pass its answer through as an ordinary streamed response.
+		defer up.Close()
+		streamResponse(w, resp)
+		return
+	}
+	client, clientBuf, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		up.Close()
+		p.log.Error("cannot hijack client connection for tunnel", "endpoint", ex.Route.Name, "error", err)
+		return
+	}
+	_ = client.SetDeadline(time.Time{}) // a tunnel lives as long as its container stream
+	if err := writeSwitchHeader(clientBuf.Writer, resp); err != nil {
+		client.Close()
+		up.Close()
+		return
+	}
+	p.track(client)
+	p.track(up)
+	defer p.untrack(client)
+	defer p.untrack(up)
+	pipe(client, clientBuf.Reader, up, upr)
+}
+
+// upstreamRequest builds the canonical request for a raw connection,
+// keeping the Upgrade headers the daemon needs to switch protocols.
+func upstreamRequest(r *http.Request, ex *Exchange) *http.Request {
+	out := r.Clone(r.Context())
+	out.RequestURI = ""
+	out.URL.Scheme, out.URL.Host = "http", "docker"
+	out.URL.Path, out.URL.RawPath = ex.Target.UpstreamPath(), ""
+	out.URL.RawQuery = ex.Target.Query.Encode()
+	out.Host = "docker"
+	out.Close = false
+	for _, h := range []string{"Proxy-Connection", "Keep-Alive", "Proxy-Authorization", "Te", "Trailer"} {
+		out.Header.Del(h)
+	}
+	setBody(out, ex.Body)
+	if ex.Body.Raw {
+		out.Body = r.Body
+	}
+	return out
+}
+
+func writeSwitchHeader(w *bufio.Writer, resp *http.Response) error {
+	if _, err := fmt.Fprintf(w, "HTTP/1.1 %s\r\n", resp.Status); err != nil {
+		return err
+	}
+	if err := resp.Header.Write(w); err != nil {
+		return err
+	}
+	if _, err := w.WriteString("\r\n"); err != nil {
+		return err
+	}
+	return w.Flush()
+}
+
+// pipe copies both ways until the daemon's side ends. When the client
+// finishes sending (stdin closed) only the write half toward the daemon is
+// closed, so the container's remaining output still reaches the client.
+func pipe(client net.Conn, clientR io.Reader, up net.Conn, upR io.Reader) {
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		_, _ = io.Copy(up, clientR)
+		closeWrite(up)
+	}()
+	_, _ = io.Copy(client, upR)
+	closeWrite(client)
+	client.Close()
+	up.Close()
+	wg.Wait()
+}
+
+func closeWrite(c net.Conn) {
+	if cw, ok := c.(interface{ CloseWrite() error }); ok {
+		_ = cw.CloseWrite()
+	}
+}
+
+// streamResponse copies a response to the client, flushing as data arrives.
+func streamResponse(w http.ResponseWriter, resp *http.Response) {
+	defer resp.Body.Close()
+	h := w.Header()
+	for k, vs := range resp.Header {
+		switch http.CanonicalHeaderKey(k) {
+		case "Connection", "Upgrade", "Keep-Alive", "Transfer-Encoding":
+			continue
+		}
+		h[k] = append([]string(nil), vs...)
+	}
+	w.WriteHeader(resp.StatusCode)
+	fw := flushWriter{w: w, rc: http.NewResponseController(w)}
+	buf := bufferPool{}.Get()
+	defer bufferPool{}.Put(buf)
+	_, _ = io.CopyBuffer(fw, resp.Body, buf)
+}
+
+type flushWriter struct {
+	w  io.Writer
+	rc *http.ResponseController
+}
+
+func (f flushWriter) Write(b []byte) (int, error) {
+	n, err := f.w.Write(b)
+	if err == nil {
+		err = f.rc.Flush()
+	}
+	return n, err
+}
