@@ -1,0 +1,186 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/client"
+
+	"github.com/xcsproxy/xcsproxy/policies"
+)
+
+func containerListAll() container.ListOptions       { return container.ListOptions{All: true} }
+func containerRemoveForce() container.RemoveOptions { return container.RemoveOptions{Force: true} }
+
+// syncBuffer collects a process's output while tests read it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// proxyProc is one running `xcsproxy serve`.
+type proxyProc struct {
+	Sock string
+	Logs *syncBuffer
+	cmd  *exec.Cmd
+}
+
+// startProxy runs xcsproxy on a fresh unix socket with extra flags and
+// waits until it answers /_ping through to the daemon.
+func startProxy(t *testing.T, extra ...string) *proxyProc {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "xp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	p := &proxyProc{Sock: filepath.Join(dir, "docker.sock"), Logs: &syncBuffer{}}
+	args := append([]string{"serve", "--listen", "unix://" + p.Sock, "--log-format", "text", "--log-level", "debug"}, extra...)
+	p.cmd = exec.Command(binary, args...)
+	p.cmd.Stdout, p.cmd.Stderr = p.Logs, p.Logs
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { p.cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		p.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(15 * time.Second):
+			p.cmd.Process.Kill()
+			t.Errorf("xcsproxy did not stop within 15s of SIGTERM")
+		}
+		if t.Failed() {
+			t.Logf("xcsproxy logs:\n%s", p.Logs.String())
+		}
+	})
+	hc := p.HTTP()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		select {
+		case <-exited:
+			t.Fatalf("xcsproxy exited during start-up:\n%s", p.Logs.String())
+		default:
+		}
+		resp, err := hc.Get("http://docker/_ping")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return p
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("xcsproxy not ready after 15s (last error %v):\n%s", err, p.Logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// HTTP is a raw HTTP client over the proxy's socket: it sends exactly the
+// paths and bodies a test writes, as XNAT's docker-java does.
+func (p *proxyProc) HTTP() *http.Client {
+	return &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", p.Sock)
+		},
+	}}
+}
+
+// Docker is the Docker Go client pointed at the proxy.
+func (p *proxyProc) Docker(t *testing.T) *client.Client {
+	t.Helper()
+	c, err := client.NewClientWithOpts(client.WithHost("unix://"+p.Sock), client.WithAPIVersionNegotiation())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// cli runs the docker CLI against the proxy.
+func (p *proxyProc) cli(ctx context.Context, stdin string, args ...string) (stdout, stderr string, err error) {
+	cmd := exec.CommandContext(ctx, "docker", args...)
+	cmd.Env = append(os.Environ(), "DOCKER_HOST=unix://"+p.Sock, "DOCKER_CONFIG="+os.TempDir()+"/xcsproxy-e2e-dockercfg")
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	if stdin != "" {
+		cmd.Stdin = strings.NewReader(stdin)
+	}
+	err = cmd.Run()
+	return o.String(), e.String(), err
+}
+
+// waitLog waits until the proxy's log holds substr.
+func (p *proxyProc) waitLog(t *testing.T, substr string, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !strings.Contains(p.Logs.String(), substr) {
+		if time.Now().After(deadline) {
+			t.Fatalf("log line %q did not appear within %s", substr, within)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// policyDir copies the embedded pack to a directory the test may edit, with
+// config.yaml replaced when config is not empty.
+func policyDir(t *testing.T, config string) string {
+	t.Helper()
+	dir := t.TempDir()
+	err := fs.WalkDir(policies.FS, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(policies.FS, p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dir, p), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if config != "" {
+		writeFile(t, filepath.Join(dir, "config.yaml"), config)
+	}
+	return dir
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func ctxFor(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}

@@ -1,0 +1,123 @@
+package e2e
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/client"
+)
+
+const (
+	// testImage is imported locally from a static Go binary; no registry.
+	testImage = "xcsproxy-e2e/tool:latest"
+	// managedLabel marks containers the tests made, for cleanup.
+	testLabel = "xcsproxy.e2e"
+)
+
+var (
+	binary string         // the built xcsproxy
+	docker *client.Client // straight to the daemon, for setup and checks
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "xcsproxy-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	if err := setup(dir); err != nil {
+		// No skipping: a missing daemon is a failure, in CI and everywhere.
+		fmt.Fprintln(os.Stderr, "e2e setup FAILED:", err)
+		return 1
+	}
+	code := m.Run()
+	cleanup()
+	return code
+}
+
+func setup(dir string) error {
+	binary = filepath.Join(dir, "xcsproxy")
+	if out, err := exec.Command("go", "build", "-o", binary, "../cmd/xcsproxy").CombinedOutput(); err != nil {
+		return fmt.Errorf("building xcsproxy: %v\n%s", err, out)
+	}
+	tool := filepath.Join(dir, "tool")
+	build := exec.Command("go", "build", "-o", tool, "./testdata/tool")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		return fmt.Errorf("building test tool: %v\n%s", err, out)
+	}
+	var err error
+	docker, err = client.NewClientWithOpts(client.WithHost("unix:///var/run/docker.sock"), client.WithAPIVersionNegotiation())
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := docker.Ping(ctx); err != nil {
+		return fmt.Errorf("no Docker daemon at /var/run/docker.sock (run .ci/run, which installs and starts one): %w", err)
+	}
+	return importImage(ctx, tool, testImage, nil)
+}
+
+// importImage makes an image from the tool binary: /bin/tool plus one
+// symlink per command name, with labels set at import.
+func importImage(ctx context.Context, tool, ref string, labels map[string]string) error {
+	bin, err := os.ReadFile(tool)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	tw.WriteHeader(&tar.Header{Name: "bin/", Typeflag: tar.TypeDir, Mode: 0o755})
+	tw.WriteHeader(&tar.Header{Name: "tmp/", Typeflag: tar.TypeDir, Mode: 0o1777})
+	tw.WriteHeader(&tar.Header{Name: "bin/tool", Mode: 0o755, Size: int64(len(bin))})
+	tw.Write(bin)
+	for _, name := range []string{"echo", "cat", "sleep", "tick", "err", "sh"} {
+		tw.WriteHeader(&tar.Header{Name: "bin/" + name, Typeflag: tar.TypeSymlink, Linkname: "tool"})
+	}
+	if err := tw.Close(); err != nil {
+		return err
+	}
+	changes := []string{"ENV PATH=/bin"}
+	for k, v := range labels {
+		changes = append(changes, fmt.Sprintf("LABEL %s=%q", k, v))
+	}
+	rc, err := docker.ImageImport(ctx, image.ImportSource{Source: &buf, SourceName: "-"}, ref, image.ImportOptions{Changes: changes})
+	if err != nil {
+		return fmt.Errorf("importing %s: %w", ref, err)
+	}
+	defer rc.Close()
+	_, err = io.Copy(io.Discard, rc)
+	return err
+}
+
+// cleanup removes every container the tests left behind.
+func cleanup() {
+	ctx := context.Background()
+	list, err := docker.ContainerList(ctx, containerListAll())
+	if err != nil {
+		return
+	}
+	for _, c := range list {
+		if c.Labels[testLabel] != "" || strings.HasPrefix(c.Image, "xcsproxy-e2e/") || imageIsTest(c.Image) {
+			_ = docker.ContainerRemove(ctx, c.ID, containerRemoveForce())
+		}
+	}
+}
+
+func imageIsTest(ref string) bool { return strings.Contains(ref, "xcsproxy-e2e") }

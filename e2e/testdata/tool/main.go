@@ -1,0 +1,68 @@
+// Command tool is the one binary inside the e2e test image. It acts by the
+// name it is called under (busybox style): echo, cat, sleep, tick, err, sh.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+func main() {
+	os.Exit(run(filepath.Base(os.Args[0]), os.Args[1:]))
+}
+
+func run(name string, args []string) int {
+	switch name {
+	case "echo":
+		fmt.Println(strings.Join(args, " "))
+	case "err":
+		fmt.Fprintln(os.Stderr, strings.Join(args, " "))
+	case "cat":
+		io.Copy(os.Stdout, os.Stdin)
+	case "sleep":
+		n, _ := strconv.ParseFloat(first(args, "3600"), 64)
+		time.Sleep(time.Duration(n * float64(time.Second)))
+	case "tick":
+		// tick COUNT MILLIS: one line per interval, so a follower can see
+		// lines arrive while the container runs.
+		n, _ := strconv.Atoi(first(args, "5"))
+		ms, _ := strconv.Atoi(second(args, "200"))
+		for i := 0; i < n; i++ {
+			fmt.Printf("tick %d\n", i)
+			time.Sleep(time.Duration(ms) * time.Millisecond)
+		}
+	case "sh":
+		if len(args) == 2 && args[0] == "-c" {
+			words := strings.Fields(args[1])
+			if len(words) == 0 {
+				return 0
+			}
+			return run(words[0], words[1:])
+		}
+		fmt.Fprintln(os.Stderr, "sh: only -c LINE is supported")
+		return 2
+	default:
+		fmt.Fprintf(os.Stderr, "tool: unknown command %q\n", name)
+		return 127
+	}
+	return 0
+}
+
+func first(a []string, def string) string {
+	if len(a) > 0 {
+		return a[0]
+	}
+	return def
+}
+
+func second(a []string, def string) string {
+	if len(a) > 1 {
+		return a[1]
+	}
+	return def
+}
