@@ -1,5 +1,5 @@
 // Command tool is the one binary inside the e2e test image. It acts by the
-// name it is called under (busybox style): echo, cat, sleep, tick, err, sh.
+// name it is called under (busybox style): echo, cat, sleep, tick, both, err, sh.
 package main
 
 import (
@@ -20,6 +20,14 @@ func run(name string, args []string) int {
 	switch name {
 	case "echo":
 		fmt.Println(strings.Join(args, " "))
+	case "both":
+		// both OUT ERR [SECONDS]: one line to each stream, then stay up.
+		fmt.Println(first(args, "out"))
+		fmt.Fprintln(os.Stderr, second(args, "err"))
+		if len(args) > 2 {
+			n, _ := strconv.ParseFloat(args[2], 64)
+			time.Sleep(time.Duration(n * float64(time.Second)))
+		}
 	case "err":
 		fmt.Fprintln(os.Stderr, strings.Join(args, " "))
 	case "cat":

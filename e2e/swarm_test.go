@@ -1,0 +1,99 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docker/docker/api/types/swarm"
+)
+
+// joinSwarm makes the test daemon a one-node swarm for the test's duration.
+func joinSwarm(t *testing.T) {
+	t.Helper()
+	ctx := ctxFor(t, time.Minute)
+	info, err := docker.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Swarm.LocalNodeState == swarm.LocalNodeStateActive {
+		return
+	}
+	if _, err := docker.SwarmInit(ctx, swarm.InitRequest{ListenAddr: "127.0.0.1:2377", AdvertiseAddr: "127.0.0.1"}); err != nil {
+		t.Fatalf("docker swarm init: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := docker.SwarmLeave(ctxFor(t, time.Minute), true); err != nil {
+			t.Errorf("docker swarm leave: %v", err)
+		}
+	})
+}
+
+func csServiceSpec(name, image string, replicas uint64) string {
+	return fmt.Sprintf(`{
+  "Name": %q,
+  "Labels": {%q: "swarm"},
+  "TaskTemplate": {
+    "ContainerSpec": {
+      "Image": %q,
+      "Command": ["/bin/sh"], "Args": ["-c", "both swarm-out swarm-err 30"],
+      "Env": ["XNAT_HOST=http://xnat.example", "XNAT_PASS=token-123"],
+      "Labels": null, "Dir": null, "User": null, "Mounts": null
+    },
+    "RestartPolicy": {"Condition": "none", "MaxAttempts": 0},
+    "Resources": {"Limits": null, "Reservations": null},
+    "Placement": null
+  },
+  "Mode": {"Replicated": {"Replicas": %d}},
+  "EndpointSpec": null
+}`, name, testLabel, image, replicas)
+}
+
+func TestContainerServiceSwarmBackendSequence(t *testing.T) {
+	ctx := ctxFor(t, 3*time.Minute)
+	joinSwarm(t)
+	repo := pushTestImage(t, ctx, "swarm")
+	ref := repo + ":swarm"
+	p := startProxy(t)
+	cs := &csClient{t: t, hc: p.HTTP()}
+
+	cs.expect(200, "GET", "/swarm", "")
+	name := fmt.Sprintf("xcs-svc-%d", time.Now().UnixNano())
+	created := cs.expect(201, "POST", "/services/create", csServiceSpec(name, ref, 0))
+	var sc struct{ ID string }
+	json.Unmarshal(created, &sc)
+	if sc.ID == "" {
+		t.Fatalf("services/create answered no id: %s", created)
+	}
+	defer docker.ServiceRemove(ctx, sc.ID)
+
+	var svc swarm.Service
+	json.Unmarshal(cs.expect(200, "GET", "/services/"+sc.ID, ""), &svc)
+	cs.expect(200, "POST", fmt.Sprintf("/services/%s/update?version=%d", sc.ID, svc.Version.Index), csServiceSpec(name, ref, 1))
+
+	filters := url.QueryEscape(fmt.Sprintf(`{"service":[%q]}`, sc.ID))
+	var containerID string
+	waitFor(t, 60*time.Second, "a running task", func() bool {
+		var tasks []swarm.Task
+		json.Unmarshal(cs.expect(200, "GET", "/tasks?filters="+filters, ""), &tasks)
+		for _, task := range tasks {
+			if task.Status.ContainerStatus != nil && task.Status.ContainerStatus.ContainerID != "" {
+				containerID = task.Status.ContainerStatus.ContainerID
+				return true
+			}
+		}
+		return false
+	})
+	cs.expect(200, "GET", "/containers/"+containerID+"/json", "")
+	waitFor(t, 20*time.Second, "service logs", func() bool {
+		out := cs.expect(200, "GET", "/services/"+sc.ID+"/logs?stdout=true&stderr=true", "")
+		return strings.Contains(string(out), "swarm-out") && strings.Contains(string(out), "swarm-err")
+	})
+	cs.expect(200, "DELETE", "/services/"+sc.ID, "")
+	if _, _, err := docker.ServiceInspectWithRaw(ctx, sc.ID, swarm.ServiceInspectOptions{}); err == nil {
+		t.Fatal("the service still exists after DELETE through xcsproxy")
+	}
+}
