@@ -75,6 +75,9 @@ func startProxy(t *testing.T, extra ...string) *proxyProc {
 			p.cmd.Process.Kill()
 			t.Errorf("xcsproxy did not stop within 15s of SIGTERM")
 		}
+		if strings.Contains(p.Logs.String(), "WARNING: DATA RACE") {
+			t.Errorf("the race detector reported a data race in xcsproxy")
+		}
 		if t.Failed() {
 			t.Logf("xcsproxy logs:\n%s", p.Logs.String())
 		}

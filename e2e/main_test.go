@@ -52,7 +52,9 @@ func run(m *testing.M) int {
 
 func setup(dir string) error {
 	binary = filepath.Join(dir, "xcsproxy")
-	if out, err := exec.Command("go", "build", "-o", binary, "../cmd/xcsproxy").CombinedOutput(); err != nil {
+	// The race detector watches the real server process too; startProxy
+	// fails a test whose xcsproxy reported a race.
+	if out, err := exec.Command("go", "build", "-race", "-o", binary, "../cmd/xcsproxy").CombinedOutput(); err != nil {
 		return fmt.Errorf("building xcsproxy: %v\n%s", err, out)
 	}
 	tool := filepath.Join(dir, "tool")

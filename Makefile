@@ -1,0 +1,27 @@
+# The two commands the README leads with: `make run` and `make test`.
+# Both set up what they need (a Docker daemon) on a fresh Debian machine.
+GO ?= go
+SOCKET ?= /run/xcsproxy/docker.sock
+
+.PHONY: run test build lint docker-up
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/xcsproxy ./cmd/xcsproxy
+
+docker-up:
+	bash .ci/docker-up
+
+# xcsproxy in front of the local daemon with the embedded default policy.
+run: docker-up build
+	@echo "point clients at: DOCKER_HOST=unix://$(SOCKET)"
+	./bin/xcsproxy serve --listen unix://$(SOCKET)
+
+lint:
+	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+test: docker-up lint
+	$(GO) run ./cmd/xcsproxy policy test policies
+	$(GO) run ./cmd/xcsproxy policy check policies
+	$(GO) test -race -count=1 -timeout 20m ./...

@@ -1,0 +1,65 @@
+package e2e
+
+import (
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestPolicyHotReloadKeepsTheLastGoodPolicyAndTakesGoodEdits(t *testing.T) {
+	dir := policyDir(t, "")
+	p := startProxy(t, "--policies", dir)
+	hc := p.HTTP()
+	status := func(method, path string) int {
+		req, _ := http.NewRequest(method, "http://docker"+path, nil)
+		if method == "POST" {
+			req.Body = io.NopCloser(strings.NewReader(`{"Cmd":["true"]}`))
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	const execPath = "/containers/xcsproxy-no-such-container/exec"
+	if got := status("POST", execPath); got != http.StatusForbidden {
+		t.Fatalf("exec create before any edit: %d, want 403", got)
+	}
+
+	// An edit to invalid Rego: the previous policy keeps deciding.
+	writeFile(t, filepath.Join(dir, "endpoints.rego"), "package xcsproxy.rules.endpoints\n\ndeny contains msg if {{{ broken\n")
+	p.waitLog(t, "policy reload failed; the previous policy keeps deciding", 5*time.Second)
+	if got := status("GET", "/_ping"); got != http.StatusOK {
+		t.Fatalf("ping after a broken edit: %d, want 200 from the last good policy", got)
+	}
+	if got := status("POST", execPath); got != http.StatusForbidden {
+		t.Fatalf("exec create after a broken edit: %d, want 403 from the last good policy", got)
+	}
+
+	// A good edit, saved the way editors do (write a temp file, rename over),
+	// takes over within 2 s: exec now reaches the daemon, which answers 404.
+	good := policyDir(t, execAllowedConfig)
+	for _, name := range []string{"endpoints.rego", "config.yaml"} {
+		b, err := os.ReadFile(filepath.Join(good, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tmp := filepath.Join(dir, "."+name+".swp")
+		writeFile(t, tmp, string(b))
+		if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	edited := time.Now()
+	waitFor(t, 2*time.Second, "the good edit to take over", func() bool {
+		return status("POST", execPath) == http.StatusNotFound
+	})
+	t.Logf("good edit deciding after %s", time.Since(edited))
+	p.waitLog(t, "policy reloaded", time.Second)
+}
