@@ -47,11 +47,45 @@ type proxyProc struct {
 	Sock string
 	Logs *syncBuffer
 	cmd  *exec.Cmd
+	done chan struct{}
 }
 
 // startProxy runs xcsproxy on a fresh unix socket with extra flags and
 // waits until it answers /_ping through to the daemon.
 func startProxy(t *testing.T, extra ...string) *proxyProc {
+	t.Helper()
+	p := startProxyNoWait(t, extra...)
+	hc := p.HTTP()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		if p.exited() {
+			t.Fatalf("xcsproxy exited during start-up:\n%s", p.Logs.String())
+		}
+		resp, err := hc.Get("http://docker/_ping")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return p
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("xcsproxy not ready after 15s (last error %v):\n%s", err, p.Logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (p *proxyProc) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// startProxyNoWait starts xcsproxy and returns at once.
+func startProxyNoWait(t *testing.T, extra ...string) *proxyProc {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "xp")
 	if err != nil {
@@ -65,7 +99,8 @@ func startProxy(t *testing.T, extra ...string) *proxyProc {
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan struct{})
+	p.done = make(chan struct{})
+	exited := p.done
 	go func() { p.cmd.Wait(); close(exited) }()
 	t.Cleanup(func() {
 		p.cmd.Process.Signal(syscall.SIGTERM)
@@ -82,26 +117,7 @@ func startProxy(t *testing.T, extra ...string) *proxyProc {
 			t.Logf("xcsproxy logs:\n%s", p.Logs.String())
 		}
 	})
-	hc := p.HTTP()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		select {
-		case <-exited:
-			t.Fatalf("xcsproxy exited during start-up:\n%s", p.Logs.String())
-		default:
-		}
-		resp, err := hc.Get("http://docker/_ping")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return p
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("xcsproxy not ready after 15s (last error %v):\n%s", err, p.Logs.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	return p
 }
 
 // HTTP is a raw HTTP client over the proxy's socket: it sends exactly the
