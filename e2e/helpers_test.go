@@ -3,12 +3,14 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io/fs"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -87,6 +89,9 @@ func (p *proxyProc) exited() bool {
 // startProxyNoWait starts xcsproxy and returns at once.
 func startProxyNoWait(t *testing.T, extra ...string) *proxyProc {
 	t.Helper()
+	if !slices.Contains(extra, "--policies") {
+		extra = append(extra, "--policies", policyDir(t, testConfig()))
+	}
 	dir, err := os.MkdirTemp("", "xp")
 	if err != nil {
 		t.Fatal(err)
@@ -202,4 +207,31 @@ func ctxFor(t *testing.T, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// testConfig is the default pack's config.yaml for the tests: the test
+// images are allowed, and so is a temporary archive root, read-only, and a
+// build root, writable; extra endpoints may be allowed by name.
+func testConfig(allowExtra ...string) string {
+	extra := "[]"
+	if len(allowExtra) > 0 {
+		extra = "[" + strings.Join(allowExtra, ", ") + "]"
+	}
+	return fmt.Sprintf(`endpoints:
+  allow_extra: %s
+images:
+  allow: [docker.io/xcsproxy-e2e/*, %s/xcsproxy-e2e/*]
+mounts:
+  allow:
+    - {path: %q, read_only: true}
+    - {path: %q, read_only: false}
+runtimes: {allow: [runc]}
+capabilities: {add_allow: []}
+gpus: {allow: false}
+ports: {min_host_port: 1024}
+logging: {allow: [json-file, local]}
+resources: {max_memory_bytes: 0, max_nano_cpus: 0, max_pids: 0}
+labels: {}
+defaults: {no_new_privileges: true, pids_limit: 4096}
+`, extra, registryAddr(), archiveRoot, buildRoot)
 }

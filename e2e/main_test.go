@@ -25,8 +25,11 @@ const (
 )
 
 var (
-	binary string         // the built xcsproxy
-	docker *client.Client // straight to the daemon, for setup and checks
+	// archiveRoot and buildRoot stand in for XNAT's archive and build
+	// directories; the test config allows binds under them.
+	archiveRoot, buildRoot string
+	binary                 string         // the built xcsproxy
+	docker                 *client.Client // straight to the daemon, for setup and checks
 )
 
 func TestMain(m *testing.M) {
@@ -51,6 +54,12 @@ func run(m *testing.M) int {
 }
 
 func setup(dir string) error {
+	archiveRoot, buildRoot = filepath.Join(dir, "archive"), filepath.Join(dir, "build")
+	for _, d := range []string{archiveRoot, buildRoot} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return err
+		}
+	}
 	binary = filepath.Join(dir, "xcsproxy")
 	// The race detector watches the real server process too; startProxy
 	// fails a test whose xcsproxy reported a race.

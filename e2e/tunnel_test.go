@@ -6,9 +6,7 @@ import (
 	"time"
 )
 
-const execAllowedConfig = `endpoints:
-  allow_extra: [exec.create, exec.start, exec.inspect, exec.resize]
-`
+var execAllowedConfig = testConfig("exec.create", "exec.start", "exec.inspect", "exec.resize")
 
 func TestAttachTunnelCarriesStdinAndStdout(t *testing.T) {
 	p := startProxy(t)

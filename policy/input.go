@@ -10,6 +10,12 @@ type Input struct {
 	// request names no image or no existing object.
 	Image  map[string]any
 	Target map[string]any
+	// Containers describes each container a create body refers to
+	// (VolumesFrom, Links, container:<name> modes), keyed by the reference.
+	Containers map[string]any
+	// Mounts lists every mount a create or service spec asks for, with the
+	// host path it resolves to.
+	Mounts []any
 	Proxy  Proxy
 }
 
@@ -46,6 +52,10 @@ type Cert struct {
 type Proxy struct {
 	Version        string
 	PolicyRevision string
+	// Protected lists host paths no container may reach.
+	Protected []string
+	// ManagedLabel is the label that marks objects created through xcsproxy.
+	ManagedLabel string
 }
 
 // Map renders the input as the generic JSON-shaped document OPA and the
@@ -73,11 +83,7 @@ func (in *Input) Map() map[string]any {
 		client["pid"] = in.Client.PID
 	}
 	if c := in.Client.Cert; c != nil {
-		sans := make([]any, len(c.SANs))
-		for i, s := range c.SANs {
-			sans[i] = s
-		}
-		client["cert"] = map[string]any{"subject_cn": c.SubjectCN, "sans": sans, "sha256": c.SHA256}
+		client["cert"] = map[string]any{"subject_cn": c.SubjectCN, "sans": stringsToAny(c.SANs), "sha256": c.SHA256}
 	}
 	doc := map[string]any{
 		"request": map[string]any{
@@ -94,7 +100,11 @@ func (in *Input) Map() map[string]any {
 		"proxy": map[string]any{
 			"version":         in.Proxy.Version,
 			"policy_revision": in.Proxy.PolicyRevision,
+			"protected_paths": stringsToAny(in.Proxy.Protected),
+			"managed_label":   in.Proxy.ManagedLabel,
 		},
+		"containers": orEmptyMap(in.Containers),
+		"mounts":     orEmptyList(in.Mounts),
 	}
 	if in.Image != nil {
 		doc["image"] = in.Image
@@ -103,4 +113,26 @@ func (in *Input) Map() map[string]any {
 		doc["target"] = in.Target
 	}
 	return doc
+}
+
+func stringsToAny(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+func orEmptyMap(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
+}
+
+func orEmptyList(l []any) []any {
+	if l == nil {
+		return []any{}
+	}
+	return l
 }

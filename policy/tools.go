@@ -68,7 +68,7 @@ func (s *Set) RunTests(ctx context.Context) ([]TestResult, error) {
 func (s *Set) Unformatted() ([]string, error) {
 	var bad []string
 	for name, src := range s.Sources {
-		want, err := format.SourceWithOpts(name, src, format.Opts{RegoVersion: ast.RegoV1})
+		want, err := Format(name, src)
 		if err != nil {
 			return nil, fmt.Errorf("formatting %s: %w", name, err)
 		}
@@ -78,4 +78,9 @@ func (s *Set) Unformatted() ([]string, error) {
 	}
 	sort.Strings(bad)
 	return bad, nil
+}
+
+// Format returns the opa-fmt form of one Rego source.
+func Format(name string, src []byte) ([]byte, error) {
+	return format.SourceWithOpts(name, src, format.Opts{RegoVersion: ast.RegoV1})
 }

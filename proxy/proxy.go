@@ -36,6 +36,8 @@ type Config struct {
 	BodyReadTimeout time.Duration
 	// Version is reported to policies as input.proxy.version.
 	Version string
+	// Facts looks up image, target and mount facts; nil leaves them out.
+	Facts *Facts
 }
 
 // Exchange is one request on its way through the gate.
@@ -105,6 +107,13 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, herr.Status, herr.Message)
 		return
 	}
+	if p.cfg.Facts != nil {
+		if err := p.cfg.Facts.gather(r.Context(), ex); err != nil {
+			p.log.Error("fact lookup failed; refusing", "endpoint", ex.Route.Name, "error", err)
+			writeError(w, http.StatusBadGateway, "looking up facts for the policy: "+err.Error())
+			return
+		}
+	}
 	ex.Decision = p.cfg.Engine.Decide(r.Context(), ex.Input.Map())
 	if !ex.Decision.Allow {
 		reason := strings.Join(ex.Decision.Reasons, "; ")
@@ -112,6 +121,15 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"uid", ex.Input.Client.UID, "reasons", reason)
 		writeError(w, http.StatusForbidden, "denied: "+reason)
 		return
+	}
+	if len(ex.Decision.Patch) > 0 {
+		if err := applyPatch(ex, ex.Decision.Patch); err != nil {
+			// A patch the proxy cannot carry out must not be skipped: the
+			// policy allowed the request only with it.
+			p.log.Error("policy patch failed; refusing", "endpoint", ex.Route.Name, "error", err)
+			writeError(w, http.StatusForbidden, "denied: the policy's patch could not be applied: "+err.Error())
+			return
+		}
 	}
 	ctx := context.WithValue(r.Context(), exchangeKey{}, ex)
 	if ex.Route.Hijack {
@@ -168,7 +186,10 @@ func (p *Proxy) prepare(w http.ResponseWriter, r *http.Request) (*Exchange, *Err
 			ContentType: r.Header.Get("Content-Type"),
 		},
 		Client: clientOf(r),
-		Proxy:  policy.Proxy{Version: p.cfg.Version},
+		Proxy:  policy.Proxy{Version: p.cfg.Version, ManagedLabel: ManagedLabel},
+	}
+	if p.cfg.Facts != nil {
+		ex.Input.Proxy.Protected = p.cfg.Facts.Protected
 	}
 	if s := p.cfg.Engine.Current(); s != nil {
 		ex.Input.Proxy.PolicyRevision = s.Revision

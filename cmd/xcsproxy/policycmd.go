@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/spf13/cobra"
@@ -68,9 +69,10 @@ func policyTestCmd() *cobra.Command {
 }
 
 func policyCheckCmd() *cobra.Command {
-	return &cobra.Command{
+	var write bool
+	cmd := &cobra.Command{
 		Use:   "check [DIR]",
-		Short: "Compile the policy and report files that are not opa-fmt formatted",
+		Short: "Compile the policy and report files that are not opa-fmt formatted (--write fixes them)",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			set, err := loadPolicy(cmd.Context(), dirArg(args))
@@ -82,7 +84,22 @@ func policyCheckCmd() *cobra.Command {
 				return &exitError{1, err}
 			}
 			for _, f := range bad {
-				fmt.Printf("unformatted: %s (run opa fmt -w on it)\n", f)
+				if write && dirArg(args) != "" {
+					path := filepath.Join(dirArg(args), f)
+					formatted, err := policy.Format(f, set.Sources[f])
+					if err == nil {
+						err = os.WriteFile(path, formatted, 0o644)
+					}
+					if err != nil {
+						return &exitError{1, fmt.Errorf("formatting %s: %w", path, err)}
+					}
+					fmt.Printf("formatted: %s\n", path)
+					continue
+				}
+				fmt.Printf("unformatted: %s (xcsproxy policy check --write DIR fixes it)\n", f)
+			}
+			if write {
+				bad = nil
 			}
 			if len(bad) > 0 {
 				return &exitError{1, fmt.Errorf("%d file(s) not formatted", len(bad))}
@@ -91,6 +108,8 @@ func policyCheckCmd() *cobra.Command {
 			return nil
 		},
 	}
+	cmd.Flags().BoolVarP(&write, "write", "w", false, "rewrite unformatted files in place")
+	return cmd
 }
 
 func policyEvalCmd() *cobra.Command {

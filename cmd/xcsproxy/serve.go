@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -41,6 +42,7 @@ type serveOptions struct {
 	requestTimeout     time.Duration
 	logLevel           string
 	logFormat          string
+	protect            []string
 }
 
 func serveCmd() *cobra.Command {
@@ -73,6 +75,8 @@ func serveCmd() *cobra.Command {
 	f.Int64Var(&o.maxBody, "max-body", 2<<20, "largest request body inspected, in bytes (larger: 413)")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown waits for open requests and streams")
 	f.DurationVar(&o.requestTimeout, "request-timeout", 2*time.Minute, "bound on a finite (non-streaming) request")
+	f.StringArrayVar(&o.protect, "protect-path", []string{"/var/run/docker.sock", "/run/docker.sock", "/var/run/docker", "/run/containerd", "/var/lib/docker", "/var/lib/containerd"},
+		"host path no container may bind, under any alias (the upstream and listen sockets are always added)")
 	f.StringVar(&o.logLevel, "log-level", "info", "trace, debug, info, warn or error")
 	f.StringVar(&o.logFormat, "log-format", "auto", "text, json, or auto (text on a terminal)")
 	return cmd
@@ -152,7 +156,7 @@ func runServe(ctx context.Context, o *serveOptions) error {
 	}()
 	for _, addr := range o.listen {
 		spec := proxy.ListenSpec{Addr: addr, SocketMode: os.FileMode(mode), SocketGroup: o.socketGroup, AllowPlainLoopback: o.allowPlainLoopback}
-		if len(addr) >= 6 && addr[:6] == "tcp://" {
+		if strings.HasPrefix(addr, "tcp://") {
 			spec.TLS = serverTLS
 		}
 		l, err := proxy.Listen(spec)
@@ -162,7 +166,12 @@ func runServe(ctx context.Context, o *serveOptions) error {
 		listeners = append(listeners, l)
 	}
 
+	facts, err := proxy.NewFacts(up, protectedPaths(o))
+	if err != nil {
+		return err
+	}
 	p := proxy.New(proxy.Config{
+		Facts:          facts,
 		Upstream:       up,
 		Engine:         engine,
 		Log:            log.Named("proxy"),
@@ -216,4 +225,15 @@ func runServe(ctx context.Context, o *serveOptions) error {
 	wg.Wait()
 	p.Close()
 	return nil
+}
+
+// protectedPaths adds the sockets this process itself uses to --protect-path.
+func protectedPaths(o *serveOptions) []string {
+	paths := append([]string{}, o.protect...)
+	for _, addr := range append([]string{o.upstream}, o.listen...) {
+		if p, ok := strings.CutPrefix(addr, "unix://"); ok {
+			paths = append(paths, p)
+		}
+	}
+	return paths
 }

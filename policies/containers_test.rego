@@ -1,0 +1,138 @@
+package xcsproxy.rules.containers_test
+
+import data.xcsproxy.rules.containers
+
+create(hc) := {"request": {"endpoint": "container.create", "body": {"Image": "x", "HostConfig": hc}}, "containers": {}}
+
+denied(hc) if count(containers.deny) > 0 with input as create(hc)
+
+allowed(hc) if count(containers.deny) == 0 with input as create(hc)
+
+# What the Container Service sends is fine.
+test_a_container_service_host_config_is_allowed if {
+	allowed({
+		"Binds": ["/data/xnat/archive/p/s:/input:ro"], "Memory": 0, "MemoryReservation": 0, "NanoCpus": 0,
+		"AutoRemove": false, "Runtime": null, "IpcMode": null, "ShmSize": null, "NetworkMode": null, "Ulimits": null,
+		"Privileged": false, "CapAdd": null, "SecurityOpt": null, "MaskedPaths": null, "ReadonlyPaths": null,
+	})
+}
+
+test_privileged_is_denied if denied({"Privileged": true})
+
+test_cap_add_sys_admin_is_denied if denied({"CapAdd": ["SYS_ADMIN"]})
+
+test_cap_add_with_cap_prefix_is_denied if denied({"CapAdd": ["cap_sys_admin"]})
+
+test_cap_add_in_add_allow_is_allowed if {
+	count(containers.deny) == 0 with input as create({"CapAdd": ["CAP_SYS_PTRACE"]})
+		with data.config.capabilities.add_allow as ["SYS_PTRACE"]
+}
+
+test_cap_add_all_is_denied_even_when_listed if {
+	count(containers.deny) > 0 with input as create({"CapAdd": ["ALL"]})
+		with data.config.capabilities.add_allow as ["ALL"]
+}
+
+test_host_namespaces_are_denied if {
+	denied({"NetworkMode": "host"})
+	denied({"PidMode": "host"})
+	denied({"IpcMode": "host"})
+	denied({"UTSMode": "host"})
+	denied({"UsernsMode": "host"})
+	denied({"CgroupnsMode": "host"})
+}
+
+test_default_namespace_modes_are_allowed if {
+	allowed({"NetworkMode": "bridge", "IpcMode": "private", "PidMode": "", "CgroupnsMode": "private"})
+}
+
+test_joining_an_unmanaged_container_namespace_is_denied if {
+	count(containers.deny) > 0 with input as object.union(create({"NetworkMode": "container:other"}), {"containers": {"other": {"exists": true, "managed": false}}})
+}
+
+test_joining_a_managed_container_namespace_is_allowed if {
+	count(containers.deny) == 0 with input as object.union(create({"PidMode": "container:mine"}), {"containers": {"mine": {"exists": true, "managed": true}}})
+}
+
+test_volumes_from_an_unmanaged_container_is_denied if {
+	count(containers.deny) > 0 with input as object.union(create({"VolumesFrom": ["other:ro"]}), {"containers": {"other": {"exists": true, "managed": false}}})
+}
+
+test_volumes_from_a_managed_container_is_allowed if {
+	count(containers.deny) == 0 with input as object.union(create({"VolumesFrom": ["mine:ro"]}), {"containers": {"mine": {"exists": true, "managed": true}}})
+}
+
+test_links_to_an_unmanaged_container_are_denied if {
+	count(containers.deny) > 0 with input as object.union(create({"Links": ["/other:db"]}), {"containers": {"other": {"exists": true, "managed": false}}})
+}
+
+test_devices_are_denied if denied({"Devices": [{"PathOnHost": "/dev/sda", "PathInContainer": "/dev/sda", "CgroupPermissions": "rwm"}]})
+
+test_device_cgroup_rules_are_denied if denied({"DeviceCgroupRules": ["b 8:* rmw"]})
+
+test_gpu_requests_need_gpus_allow if {
+	gpu := {"DeviceRequests": [{"Driver": "nvidia", "Count": -1, "Capabilities": [["gpu"]]}]}
+	denied(gpu)
+	count(containers.deny) == 0 with input as create(gpu) with data.config.gpus.allow as true
+}
+
+test_a_non_gpu_device_request_is_denied_even_with_gpus_allow if {
+	count(containers.deny) > 0 with input as create({"DeviceRequests": [{"Driver": "evil", "Capabilities": [["disk"]]}]})
+		with data.config.gpus.allow as true
+}
+
+test_unconfined_security_options_are_denied if {
+	denied({"SecurityOpt": ["seccomp=unconfined"]})
+	denied({"SecurityOpt": ["seccomp:unconfined"]})
+	denied({"SecurityOpt": ["apparmor=unconfined"]})
+	denied({"SecurityOpt": ["label=disable"]})
+	denied({"SecurityOpt": ["systempaths=unconfined"]})
+}
+
+test_no_new_privileges_is_allowed if allowed({"SecurityOpt": ["no-new-privileges"]})
+
+test_empty_masked_paths_are_denied if denied({"MaskedPaths": []})
+
+test_empty_readonly_paths_are_denied if denied({"ReadonlyPaths": []})
+
+test_sysctls_are_denied if denied({"Sysctls": {"kernel.core_pattern": "|/x"}})
+
+test_cgroup_parent_is_denied if denied({"CgroupParent": "/"})
+
+test_runtime_must_be_listed if {
+	denied({"Runtime": "nvidia"})
+	allowed({"Runtime": "runc"}) with data.config.runtimes.allow as ["runc"]
+}
+
+test_volume_driver_is_denied if denied({"VolumeDriver": "local-persist"})
+
+test_log_driver_must_be_listed if {
+	denied({"LogConfig": {"Type": "syslog", "Config": {}}})
+	count(containers.deny) == 0 with input as create({"LogConfig": {"Type": "json-file"}}) with data.config.logging.allow as ["json-file"]
+}
+
+test_low_host_ports_are_denied if {
+	denied({"PortBindings": {"22/tcp": [{"HostIp": "", "HostPort": "22"}]}})
+}
+
+test_high_and_random_host_ports_are_allowed if {
+	allowed({"PortBindings": {"8080/tcp": [{"HostIp": "", "HostPort": "8080"}], "9000/tcp": [{"HostPort": ""}]}})
+}
+
+test_resources_above_ceilings_are_denied if {
+	count(containers.deny) > 0 with input as create({"Memory": 8589934592})
+		with data.config.resources.max_memory_bytes as 4294967296
+	count(containers.deny) > 0 with input as create({"NanoCpus": 4000000000})
+		with data.config.resources.max_nano_cpus as 2000000000
+	count(containers.deny) > 0 with input as create({"PidsLimit": 100000})
+		with data.config.resources.max_pids as 4096
+}
+
+test_resources_within_ceilings_are_allowed if {
+	count(containers.deny) == 0 with input as create({"Memory": 1073741824, "NanoCpus": 1000000000})
+		with data.config.resources as {"max_memory_bytes": 4294967296, "max_nano_cpus": 2000000000}
+}
+
+test_update_may_not_add_devices if {
+	count(containers.deny) > 0 with input as {"request": {"endpoint": "container.update", "body": {"Devices": [{"PathOnHost": "/dev/sda"}]}}}
+}

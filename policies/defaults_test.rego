@@ -1,0 +1,28 @@
+package xcsproxy.rules.defaults_test
+
+import data.xcsproxy.rules.defaults
+
+create(hc) := {"request": {"endpoint": "container.create", "body": {"Image": "x", "HostConfig": hc}}}
+
+test_no_new_privileges_is_added_to_the_client_options if {
+	p := defaults.patch with input as create({"SecurityOpt": ["no-new-privileges:true"]})
+		with data.config.defaults.no_new_privileges as true
+	p.body.HostConfig.SecurityOpt == ["no-new-privileges", "no-new-privileges:true"]
+}
+
+test_no_new_privileges_is_left_out_when_disabled if {
+	p := defaults.patch with input as create({"SecurityOpt": null}) with data.config.defaults.no_new_privileges as false
+	p.body.HostConfig.SecurityOpt == []
+}
+
+test_an_unlimited_pids_limit_gets_the_default if {
+	p := defaults.patch with input as create({"PidsLimit": null}) with data.config.defaults.pids_limit as 4096
+	p.body.HostConfig.PidsLimit == 4096
+	q := defaults.patch with input as create({"PidsLimit": -1}) with data.config.defaults.pids_limit as 4096
+	q.body.HostConfig.PidsLimit == 4096
+}
+
+test_a_client_pids_limit_is_kept if {
+	p := defaults.patch with input as create({"PidsLimit": 100}) with data.config.defaults.pids_limit as 4096
+	not p.body.HostConfig.PidsLimit
+}

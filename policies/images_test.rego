@@ -1,0 +1,66 @@
+package xcsproxy.rules.images_test
+
+import data.xcsproxy.rules.images
+
+image(ref, refs, present) := {
+	"requested": ref, "ref": ref, "refs": refs, "present": present,
+	"id": "sha256:1", "commands": [], "by_id": false,
+}
+
+create(img) := {
+	"request": {"endpoint": "container.create", "body": {"Image": img.requested}},
+	"image": img,
+}
+
+cfg := {"images": {"allow": ["docker.io/xnat/*", "registry.example.org/neuro/dcm2niix", "docker.io/library/tool@sha256:abc"]}}
+
+test_an_allowed_repository_pattern_is_allowed if {
+	count(images.deny) == 0 with input as create(image("docker.io/xnat/dcm2niix:latest", [], true)) with data.config as cfg
+}
+
+test_a_pattern_without_tag_allows_every_tag if {
+	count(images.deny) == 0 with input as create(image("registry.example.org/neuro/dcm2niix:1.0", [], true)) with data.config as cfg
+}
+
+test_a_pattern_does_not_allow_a_longer_repository_name if {
+	count(images.deny) == 1 with input as create(image("registry.example.org/neuro/dcm2niix-evil:1.0", [], true)) with data.config as cfg
+}
+
+test_an_unlisted_image_is_denied_with_the_setting_named if {
+	some msg in images.deny with input as create(image("docker.io/library/alpine:latest", [], true)) with data.config as cfg
+	contains(msg, "docker.io/library/alpine:latest")
+	contains(msg, "images.allow")
+}
+
+test_a_digest_pattern_allows_that_digest if {
+	count(images.deny) == 0 with input as create(image("docker.io/library/tool@sha256:abc", [], true)) with data.config as cfg
+}
+
+test_an_id_is_judged_by_the_names_of_the_resolved_image if {
+	by_id := object.union(image("", ["docker.io/library/alpine:latest"], true), {"requested": "4e80a1d0", "by_id": true})
+	count(images.deny) == 1 with input as create(by_id) with data.config as cfg
+	allowed := object.union(by_id, {"refs": ["docker.io/xnat/tool:1"]})
+	count(images.deny) == 0 with input as create(allowed) with data.config as cfg
+}
+
+test_a_pull_of_an_unlisted_image_is_denied if {
+	inp := {"request": {"endpoint": "image.pull"}, "image": image("docker.io/library/alpine:latest", [], false)}
+	count(images.deny) == 1 with input as inp with data.config as cfg
+}
+
+test_a_tag_of_an_unlisted_image_is_denied if {
+	inp := {"request": {"endpoint": "image.tag"}, "image": image("docker.io/library/evil:latest", [], true)}
+	count(images.deny) == 1 with input as inp with data.config as cfg
+}
+
+test_inspecting_any_image_is_not_judged_here if {
+	inp := {"request": {"endpoint": "image.inspect"}, "image": image("docker.io/library/alpine:latest", [], true)}
+	count(images.deny) == 0 with input as inp with data.config as cfg
+}
+
+test_require_command_denies_an_image_without_commands if {
+	c := object.union(cfg, {"images": object.union(cfg.images, {"require_command": true})})
+	count(images.deny) == 1 with input as create(image("docker.io/xnat/tool:1", [], true)) with data.config as c
+	with_cmd := object.union(image("docker.io/xnat/tool:1", [], true), {"commands": ["debug"]})
+	count(images.deny) == 0 with input as create(with_cmd) with data.config as c
+}

@@ -1,0 +1,83 @@
+# Mounts: every host path a container or service would reach, from Binds,
+# Mounts (bind, and local-driver volumes that bind a device or directory)
+# and swarm ContainerSpec.Mounts, judged after the proxy has cleaned it and
+# resolved its symlinks on the host. The Docker socket is refused under any
+# alias, even inside an allowed root.
+package xcsproxy.rules.mounts
+
+import data.xcsproxy.lib
+
+roots := lib.setting(["mounts", "allow"], [])
+
+describe(m) := sprintf("%s %s", [m.origin, m.spec]) if m.spec
+
+else := sprintf("%s %s:%s", [m.origin, m.source, m.target])
+
+host_mount(m) if m.host_path != ""
+
+deny contains msg if {
+	some m in input.mounts
+	m.error != ""
+	msg := sprintf("%s: %s", [describe(m), m.error])
+}
+
+deny contains msg if {
+	some m in input.mounts
+	m.covers_protected != ""
+	msg := sprintf("%s reaches %s (the Docker or xcsproxy socket, or the daemon's state): refused under any path or alias", [describe(m), m.covers_protected])
+}
+
+deny contains msg if {
+	some m in input.mounts
+	host_mount(m)
+	m.is_socket
+	msg := sprintf("%s mounts a socket (%s)", [describe(m), m.resolved])
+}
+
+under_root(m) := root if {
+	some root in roots
+	lib.within(m.resolved, root.path)
+}
+
+deny contains msg if {
+	some m in input.mounts
+	host_mount(m)
+	not under_root(m)
+	msg := sprintf("%s: host path %s (resolved %s) is not under an allowed root: add it to mounts.allow in config.yaml", [describe(m), m.host_path, m.resolved])
+}
+
+deny contains msg if {
+	some m in input.mounts
+	host_mount(m)
+	root := under_root(m)
+	root.read_only == true
+	not m.read_only
+	msg := sprintf("%s must be read-only: %s is a read-only root in mounts.allow", [describe(m), root.path])
+}
+
+deny contains msg if {
+	some m in input.mounts
+	m.propagation in {"shared", "rshared"}
+	msg := sprintf("%s: %s propagation would let the container mount onto the host", [describe(m), m.propagation])
+}
+
+deny contains msg if {
+	some m in input.mounts
+	m.type == "volume"
+	not m.volume_driver in {"", "local"}
+	msg := sprintf("%s uses volume driver %s: volume plugins are not allowed", [describe(m), m.volume_driver])
+}
+
+deny contains msg if {
+	some m in input.mounts
+	m.type == "volume"
+	not host_mount(m)
+	lib.non_empty(object.get(m, "volume_options", {}))
+	msg := sprintf("%s: local volumes with driver options (%v) are not allowed", [describe(m), m.volume_options])
+}
+
+deny contains msg if {
+	some m in input.mounts
+	not m.type in {"bind", "volume", "tmpfs"}
+	msg := sprintf("%s: mount type %s is not allowed", [describe(m), m.type])
+}

@@ -1,0 +1,74 @@
+package xcsproxy.rules.mounts_test
+
+import data.xcsproxy.rules.mounts
+
+cfg := {"mounts": {"allow": [{"path": "/data/xnat/archive", "read_only": true}, {"path": "/data/xnat/build", "read_only": false}]}}
+
+mount(over) := object.union(
+	{
+		"origin": "Binds", "type": "bind", "source": "/data/xnat/build/1", "target": "/output",
+		"read_only": false, "propagation": "", "host_path": "/data/xnat/build/1", "resolved": "/data/xnat/build/1",
+		"is_socket": false, "covers_protected": "", "volume_name": "", "volume_driver": "", "error": "",
+	},
+	over,
+)
+
+deny_count(m) := n if {
+	n := count(mounts.deny) with input as {"mounts": [m]} with data.config as cfg
+}
+
+test_a_build_directory_bind_is_allowed if deny_count(mount({})) == 0
+
+test_a_read_only_archive_bind_is_allowed if {
+	deny_count(mount({"host_path": "/data/xnat/archive/p/s", "resolved": "/data/xnat/archive/p/s", "read_only": true})) == 0
+}
+
+test_a_writable_archive_bind_is_denied if {
+	deny_count(mount({"host_path": "/data/xnat/archive/p/s", "resolved": "/data/xnat/archive/p/s"})) == 1
+}
+
+test_binding_the_root_is_denied if deny_count(mount({"host_path": "/", "resolved": "/", "covers_protected": "/run/docker.sock"})) > 0
+
+test_a_sibling_with_a_shared_prefix_is_not_under_the_root if {
+	deny_count(mount({"host_path": "/data/xnat/build-evil", "resolved": "/data/xnat/build-evil"})) == 1
+}
+
+test_a_symlink_resolving_outside_the_root_is_denied if {
+	deny_count(mount({"host_path": "/data/xnat/build/link", "resolved": "/etc"})) == 1
+}
+
+test_the_docker_socket_is_denied_even_inside_an_allowed_root if {
+	some msg in mounts.deny with input as {"mounts": [mount({"host_path": "/data/xnat/build/sock", "resolved": "/run/docker.sock", "is_socket": true, "covers_protected": "/run/docker.sock"})]}
+		with data.config as {"mounts": {"allow": [{"path": "/", "read_only": false}]}}
+	contains(msg, "/run/docker.sock")
+}
+
+test_any_socket_is_denied if {
+	deny_count(mount({"host_path": "/data/xnat/build/x.sock", "resolved": "/data/xnat/build/x.sock", "is_socket": true})) == 1
+}
+
+test_shared_propagation_is_denied if deny_count(mount({"propagation": "rshared"})) == 1
+
+test_private_propagation_is_allowed if deny_count(mount({"propagation": "rprivate"})) == 0
+
+test_a_plain_named_volume_is_allowed if {
+	deny_count(mount({"type": "volume", "host_path": "", "resolved": "", "volume_name": "scratch", "volume_driver": "local"})) == 0
+}
+
+test_a_volume_plugin_is_denied if {
+	deny_count(mount({"type": "volume", "host_path": "", "resolved": "", "volume_name": "v", "volume_driver": "sshfs"})) == 1
+}
+
+test_a_local_volume_binding_the_root_is_denied if {
+	deny_count(mount({"origin": "Mounts", "type": "volume", "host_path": "/", "resolved": "/", "volume_driver": "local", "volume_options": {"type": "none", "o": "bind", "device": "/"}})) > 0
+}
+
+test_a_local_volume_with_nfs_options_is_denied if {
+	deny_count(mount({"type": "volume", "host_path": "", "resolved": "", "volume_driver": "local", "volume_options": {"type": "nfs", "o": "addr=10.0.0.1", "device": ":/export"}})) == 1
+}
+
+test_an_unparsable_bind_is_denied if deny_count(mount({"error": "bind \"a\" is not src:dst[:options]", "host_path": ""})) == 1
+
+test_tmpfs_is_allowed if deny_count(mount({"type": "tmpfs", "host_path": "", "resolved": ""})) == 0
+
+test_npipe_is_denied if deny_count(mount({"type": "npipe", "host_path": "", "resolved": ""})) == 1

@@ -1,0 +1,66 @@
+package xcsproxy.rules.ownership_test
+
+import data.xcsproxy.rules.ownership
+
+target(managed) := {"kind": "container", "id": "c1", "name": "job", "exists": true, "managed": managed}
+
+on_target(endpoint, managed) := {
+	"request": {"endpoint": endpoint, "body": null},
+	"target": target(managed),
+	"client": {"transport": "unix", "uid": 1000},
+	"proxy": {"managed_label": "org.xcsproxy.managed"},
+}
+
+test_acting_on_a_managed_container_is_allowed if {
+	every e in {"container.start", "container.kill", "container.remove", "container.logs", "container.inspect", "container.wait", "container.attach"} {
+		count(ownership.deny) == 0 with input as on_target(e, true)
+	}
+}
+
+test_acting_on_an_unmanaged_container_is_denied if {
+	every e in {"container.start", "container.kill", "container.remove", "container.logs", "container.inspect", "container.wait", "container.attach", "container.update", "container.rename"} {
+		count(ownership.deny) == 1 with input as on_target(e, false)
+	}
+}
+
+test_a_missing_target_is_left_to_the_daemon if {
+	inp := object.union(on_target("container.inspect", false), {"target": {"exists": false}})
+	count(ownership.deny) == 0 with input as inp
+}
+
+test_create_is_stamped_managed_and_with_the_client if {
+	inp := {
+		"request": {"endpoint": "container.create", "body": {"Image": "x", "Labels": {"XNAT_USER": "admin", "org.xcsproxy.managed": "false"}}},
+		"client": {"transport": "unix", "uid": 1000},
+		"proxy": {"managed_label": "org.xcsproxy.managed"},
+	}
+	p := ownership.patch with input as inp
+	p.body.Labels == {"XNAT_USER": "admin", "org.xcsproxy.managed": "true", "org.xcsproxy.client": "uid=1000"}
+	count(ownership.deny) == 0 with input as inp
+}
+
+test_create_with_null_labels_is_stamped if {
+	inp := {"request": {"endpoint": "container.create", "body": {"Image": "x", "Labels": null}}, "client": {"transport": "tls", "cert": {"subject_cn": "xnat"}}}
+	p := ownership.patch with input as inp
+	p.body.Labels["org.xcsproxy.client"] == "cert=xnat"
+}
+
+test_service_create_stamps_the_service_and_its_containers if {
+	inp := {"request": {"endpoint": "service.create", "body": {"Name": "s", "TaskTemplate": {"ContainerSpec": {"Image": "x"}}}}, "client": {"transport": "unix", "uid": 0}}
+	p := ownership.patch with input as inp
+	p.body.Labels["org.xcsproxy.managed"] == "true"
+	p.body.TaskTemplate.ContainerSpec.Labels["org.xcsproxy.managed"] == "true"
+}
+
+test_config_labels_are_stamped_too if {
+	inp := {"request": {"endpoint": "container.create", "body": {"Image": "x"}}, "client": {"transport": "unix", "uid": 0}}
+	p := ownership.patch with input as inp with data.config.labels as {"site": "xnat-prod"}
+	p.body.Labels.site == "xnat-prod"
+}
+
+test_lists_and_events_are_filtered_to_managed_objects if {
+	every e in {"container.list", "system.events", "service.list", "task.list"} {
+		p := ownership.patch with input as {"request": {"endpoint": e}}
+		p.filters.label == ["org.xcsproxy.managed=true"]
+	}
+}

@@ -1,0 +1,71 @@
+# Swarm services: the same limits as containers, for the spec swarm turns
+# into containers.
+package xcsproxy.rules.services
+
+import data.xcsproxy.lib
+
+spec := lib.container_spec
+
+task := lib.obj(input.request.body.TaskTemplate) if input.request.endpoint in {"service.create", "service.update"}
+
+privileges := lib.obj(spec.Privileges)
+
+deny contains "service ContainerSpec.Privileges.Seccomp unconfined or custom is not allowed" if {
+	mode := object.get(lib.obj(privileges.Seccomp), "Mode", "")
+	not mode in {"", "default"}
+}
+
+deny contains "service ContainerSpec.Privileges.AppArmor disabled is not allowed" if {
+	object.get(lib.obj(privileges.AppArmor), "Mode", "") == "disabled"
+}
+
+deny contains "service ContainerSpec.Privileges.SELinuxContext.Disable is not allowed" if {
+	object.get(lib.obj(privileges.SELinuxContext), "Disable", false) == true
+}
+
+deny contains msg if {
+	some c in lib.list(spec.CapabilityAdd)
+	not lib.cap_name(c) in {lib.cap_name(a) | some a in lib.setting(["capabilities", "add_allow"], [])}
+	msg := sprintf("service CapabilityAdd %s is not allowed: add it to capabilities.add_allow in config.yaml", [c])
+}
+
+deny contains "service Sysctls are not allowed" if lib.non_empty(spec.Sysctls)
+
+deny contains msg if {
+	rt := object.get(task, "Runtime", "")
+	not rt in {"", "container"}
+	msg := sprintf("service runtime %s is not allowed (plugins and attachments manage the host)", [rt])
+}
+
+deny contains "service PluginSpec is not allowed" if task.PluginSpec != null
+
+deny contains "service generic resources (GPUs) are not allowed: set gpus.allow in config.yaml" if {
+	lib.non_empty(lib.obj(task.Resources.Reservations).GenericResources)
+	not lib.setting(["gpus", "allow"], false)
+}
+
+min_port := lib.setting(["ports", "min_host_port"], 1024)
+
+deny contains msg if {
+	some p in lib.list(lib.obj(input.request.body.EndpointSpec).Ports)
+	pub := object.get(p, "PublishedPort", 0)
+	pub != 0
+	pub < min_port
+	msg := sprintf("service published port %d is below ports.min_host_port (%d)", [pub, min_port])
+}
+
+deny contains msg if {
+	max := lib.setting(["resources", "max_memory_bytes"], 0)
+	max > 0
+	mem := object.get(lib.obj(lib.obj(task.Resources).Limits), "MemoryBytes", 0)
+	mem > max
+	msg := sprintf("service memory limit %d is above resources.max_memory_bytes (%d)", [mem, max])
+}
+
+deny contains msg if {
+	max := lib.setting(["resources", "max_nano_cpus"], 0)
+	max > 0
+	cpus := object.get(lib.obj(lib.obj(task.Resources).Limits), "NanoCPUs", 0)
+	cpus > max
+	msg := sprintf("service CPU limit %d is above resources.max_nano_cpus (%d)", [cpus, max])
+}

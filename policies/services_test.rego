@@ -1,0 +1,41 @@
+package xcsproxy.rules.services_test
+
+import data.xcsproxy.rules.services
+
+svc(spec_over, task_over, body_over) := {"request": {"endpoint": "service.create", "body": object.union(
+	{"Name": "s", "TaskTemplate": object.union({"ContainerSpec": object.union({"Image": "x"}, spec_over)}, task_over)},
+	body_over,
+)}}
+
+n(spec_over, task_over, body_over) := c if {
+	c := count(services.deny) with input as svc(spec_over, task_over, body_over)
+}
+
+test_a_container_service_spec_is_allowed if {
+	n({"Command": ["/bin/sh"], "Args": ["-c", "x"], "Mounts": null, "Labels": null}, {"RestartPolicy": {"Condition": "none"}}, {"Mode": {"Replicated": {"Replicas": 0}}}) == 0
+}
+
+test_unconfined_seccomp_is_denied if n({"Privileges": {"Seccomp": {"Mode": "unconfined"}}}, {}, {}) == 1
+
+test_disabled_apparmor_is_denied if n({"Privileges": {"AppArmor": {"Mode": "disabled"}}}, {}, {}) == 1
+
+test_disabled_selinux_is_denied if n({"Privileges": {"SELinuxContext": {"Disable": true}}}, {}, {}) == 1
+
+test_capability_add_is_denied if n({"CapabilityAdd": ["CAP_SYS_ADMIN"]}, {}, {}) == 1
+
+test_sysctls_are_denied if n({"Sysctls": {"net.ipv4.ip_forward": "1"}}, {}, {}) == 1
+
+test_plugin_runtime_is_denied if n({}, {"Runtime": "plugin"}, {}) == 1
+
+test_low_published_port_is_denied if n({}, {}, {"EndpointSpec": {"Ports": [{"PublishedPort": 80, "TargetPort": 80}]}}) == 1
+
+test_high_published_port_is_allowed if n({}, {}, {"EndpointSpec": {"Ports": [{"PublishedPort": 8080, "TargetPort": 80}]}}) == 0
+
+test_generic_resources_need_gpus_allow if {
+	n({}, {"Resources": {"Reservations": {"GenericResources": [{"DiscreteResourceSpec": {"Kind": "gpu", "Value": 1}}]}}}, {}) == 1
+}
+
+test_memory_limit_above_ceiling_is_denied if {
+	count(services.deny) == 1 with input as svc({}, {"Resources": {"Limits": {"MemoryBytes": 9000000000}}}, {})
+		with data.config.resources.max_memory_bytes as 4000000000
+}

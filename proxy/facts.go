@@ -1,0 +1,223 @@
+package proxy
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/swarm"
+	"github.com/docker/docker/client"
+)
+
+// ManagedLabel marks every container and service created through xcsproxy
+// (the policy's patch stamps it); ownership rules and list filters use it.
+const ManagedLabel = "org.xcsproxy.managed"
+
+// Facts looks up, from the daemon, what a decision needs beyond the request:
+// the image a request names, the object it acts on, the containers and
+// volumes its body refers to, and where its host paths really lead. Nothing
+// is cached: an answer about a name must not outlive that name's object.
+type Facts struct {
+	api *client.Client
+	// Protected are host paths no container may reach (the daemon's socket,
+	// xcsproxy's own sockets); a bind that covers one is refused.
+	Protected []string
+}
+
+// NewFacts builds a lookup client over the upstream's transport.
+func NewFacts(up *Upstream, protected []string) (*Facts, error) {
+	// No WithHost: it would rewrite the shared transport's dialer. The
+	// client's default (unix) host only names the request; the upstream
+	// transport decides where it goes.
+	api, err := client.NewClientWithOpts(
+		client.WithHTTPClient(&http.Client{Transport: up.Transport}),
+		client.WithAPIVersionNegotiation(),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("facts client: %w", err)
+	}
+	f := &Facts{api: api}
+	for _, p := range protected {
+		f.Protected = append(f.Protected, resolveHostPath(p))
+	}
+	return f, nil
+}
+
+// gather fills the input's facts for one exchange.
+func (f *Facts) gather(ctx context.Context, ex *Exchange) error {
+	in := ex.Input
+	ref, allTags := f.imageRef(ex)
+	img, err := f.imageFacts(ctx, ref, allTags)
+	if err != nil {
+		return fmt.Errorf("inspecting image %q: %w", ref, err)
+	}
+	in.Image = img
+	if in.Target, err = f.targetFacts(ctx, ex); err != nil {
+		return err
+	}
+	switch typed := ex.Body.Typed.(type) {
+	case *container.CreateRequest:
+		if in.Containers, err = f.referencedContainers(ctx, typed.HostConfig); err != nil {
+			return err
+		}
+		if typed.HostConfig != nil {
+			in.Mounts, err = f.containerMounts(ctx, typed.HostConfig)
+		}
+	case *swarm.ServiceSpec:
+		if cs := typed.TaskTemplate.ContainerSpec; cs != nil {
+			in.Mounts, err = f.serviceMounts(ctx, cs.Mounts)
+		}
+	}
+	return err
+}
+
+// imageRef is the image reference a request names, if any.
+func (f *Facts) imageRef(ex *Exchange) (string, bool) {
+	switch ex.Route.Name {
+	case "container.create":
+		if cr, ok := ex.Body.Typed.(*container.CreateRequest); ok && cr.Config != nil {
+			return cr.Image, false
+		}
+	case "service.create", "service.update":
+		if spec, ok := ex.Body.Typed.(*swarm.ServiceSpec); ok && spec.TaskTemplate.ContainerSpec != nil {
+			return spec.TaskTemplate.ContainerSpec.Image, false
+		}
+	case "image.pull":
+		return pullReference(ex.Target.Query.Get("fromImage"), ex.Target.Query.Get("tag"))
+	case "image.commit":
+		return "", false
+	}
+	if strings.HasPrefix(ex.Route.Name, "image.") {
+		return ex.Params["name"], false
+	}
+	return "", false
+}
+
+// targetFacts describes the existing object a request acts on.
+func (f *Facts) targetFacts(ctx context.Context, ex *Exchange) (map[string]any, error) {
+	id := ex.Params["id"]
+	if id == "" {
+		return nil, nil
+	}
+	kind, _, _ := strings.Cut(ex.Route.Name, ".")
+	switch kind {
+	case "container":
+		return f.containerTarget(ctx, "container", id)
+	case "exec":
+		e, err := f.api.ContainerExecInspect(ctx, id)
+		if client.IsErrNotFound(err) {
+			return missingTarget("exec", id), nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("inspecting exec %s: %w", id, err)
+		}
+		t, err := f.containerTarget(ctx, "exec", e.ContainerID)
+		if t != nil {
+			t["id"] = id
+			t["container_id"] = e.ContainerID
+		}
+		return t, err
+	case "service":
+		return f.serviceTarget(ctx, "service", id)
+	case "task":
+		task, _, err := f.api.TaskInspectWithRaw(ctx, id)
+		if client.IsErrNotFound(err) {
+			return missingTarget("task", id), nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("inspecting task %s: %w", id, err)
+		}
+		t, err := f.serviceTarget(ctx, "task", task.ServiceID)
+		if t != nil {
+			t["id"] = task.ID
+			t["service_id"] = task.ServiceID
+		}
+		return t, err
+	}
+	return nil, nil
+}
+
+func missingTarget(kind, id string) map[string]any {
+	return map[string]any{"kind": kind, "id": id, "name": "", "exists": false, "managed": false, "labels": map[string]any{}, "image": ""}
+}
+
+func (f *Facts) containerTarget(ctx context.Context, kind, id string) (map[string]any, error) {
+	c, err := f.api.ContainerInspect(ctx, id)
+	if client.IsErrNotFound(err) {
+		return missingTarget(kind, id), nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("inspecting container %s: %w", id, err)
+	}
+	var labels map[string]string
+	image := ""
+	if c.Config != nil {
+		labels, image = c.Config.Labels, c.Config.Image
+	}
+	return map[string]any{
+		"kind": kind, "id": c.ID, "name": strings.TrimPrefix(c.Name, "/"), "exists": true,
+		"managed": labels[ManagedLabel] == "true", "labels": stringMap(labels), "image": image,
+	}, nil
+}
+
+func (f *Facts) serviceTarget(ctx context.Context, kind, id string) (map[string]any, error) {
+	s, _, err := f.api.ServiceInspectWithRaw(ctx, id, swarm.ServiceInspectOptions{})
+	if client.IsErrNotFound(err) {
+		return missingTarget(kind, id), nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("inspecting service %s: %w", id, err)
+	}
+	image := ""
+	if s.Spec.TaskTemplate.ContainerSpec != nil {
+		image = s.Spec.TaskTemplate.ContainerSpec.Image
+	}
+	return map[string]any{
+		"kind": kind, "id": s.ID, "name": s.Spec.Name, "exists": true,
+		"managed": s.Spec.Labels[ManagedLabel] == "true", "labels": stringMap(s.Spec.Labels), "image": image,
+	}, nil
+}
+
+// referencedContainers describes every container a create body points at:
+// VolumesFrom, Links and container:<name> network, pid and ipc modes.
+func (f *Facts) referencedContainers(ctx context.Context, hc *container.HostConfig) (map[string]any, error) {
+	out := map[string]any{}
+	if hc == nil {
+		return out, nil
+	}
+	var names []string
+	for _, v := range hc.VolumesFrom {
+		name, _, _ := strings.Cut(v, ":")
+		names = append(names, name)
+	}
+	for _, l := range hc.Links {
+		name, _, _ := strings.Cut(l, ":")
+		names = append(names, strings.TrimPrefix(name, "/"))
+	}
+	for _, mode := range []string{string(hc.NetworkMode), string(hc.PidMode), string(hc.IpcMode)} {
+		if name, ok := strings.CutPrefix(mode, "container:"); ok {
+			names = append(names, name)
+		}
+	}
+	for _, name := range names {
+		if _, done := out[name]; done {
+			continue
+		}
+		t, err := f.containerTarget(ctx, "container", name)
+		if err != nil {
+			return nil, err
+		}
+		out[name] = t
+	}
+	return out, nil
+}
+
+func stringMap(m map[string]string) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
