@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/client"
 
 	"github.com/xcsproxy/xcsproxy/policies"
@@ -235,3 +236,5 @@ labels: {}
 defaults: {no_new_privileges: true, pids_limit: 4096}
 `, extra, registryAddr(), archiveRoot, buildRoot)
 }
+
+func imageRemoveForce() image.RemoveOptions { return image.RemoveOptions{Force: true} }

@@ -29,7 +29,12 @@ func (t *Target) UpstreamPath() string {
 }
 
 // CanonicalError is a request target that is refused as malformed.
-type CanonicalError struct{ Reason string }
+type CanonicalError struct {
+	Reason string
+	// Forbidden marks a well-formed target refused on principle (an API
+	// version below the floor) rather than as malformed.
+	Forbidden bool
+}
 
 func (e *CanonicalError) Error() string { return e.Reason }
 
@@ -67,7 +72,7 @@ func ParseTarget(requestURI string) (*Target, error) {
 			return nil, nonCanonical("malformed API version prefix %q", segs[0])
 		}
 		if compareVersions(v, MinAPIVersion) < 0 {
-			return nil, nonCanonical("API version %s is below the minimum %s this proxy accepts (older versions let containers/{id}/start change the host configuration)", v, MinAPIVersion)
+			return nil, &CanonicalError{Forbidden: true, Reason: fmt.Sprintf("API version %s is below the minimum %s this proxy accepts (older versions let containers/{id}/start change the host configuration)", v, MinAPIVersion)}
 		}
 		t.APIVersion = v
 		segs = segs[1:]

@@ -148,6 +148,10 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (p *Proxy) prepare(w http.ResponseWriter, r *http.Request) (*Exchange, *Error) {
 	t, err := ParseTarget(r.RequestURI)
 	if err != nil {
+		var ce *CanonicalError
+		if errors.As(err, &ce) && ce.Forbidden {
+			return nil, errorf(http.StatusForbidden, "denied: "+ce.Reason)
+		}
 		return nil, errorf(http.StatusBadRequest, err.Error())
 	}
 	ex := &Exchange{Target: t, Route: unknownRoute}

@@ -1,0 +1,232 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+)
+
+// attack is one hostile request and what the refusal must say.
+type attack struct {
+	name, method, path, contentType, body string
+	status                                int    // 403 unless set
+	reason                                string // a substring of the message
+}
+
+func send(t *testing.T, hc *http.Client, a attack) (int, string) {
+	t.Helper()
+	var rd io.Reader
+	if a.body != "" {
+		rd = strings.NewReader(a.body)
+	}
+	req, err := http.NewRequest(a.method, "http://docker"+a.path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.body != "" {
+		ct := a.contentType
+		if ct == "" {
+			ct = "application/json"
+		}
+		req.Header.Set("Content-Type", ct)
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var msg struct{ Message string }
+	if err := json.Unmarshal(raw, &msg); err != nil {
+		return resp.StatusCode, string(raw)
+	}
+	return resp.StatusCode, msg.Message
+}
+
+// runAttacks sends each attack through xcsproxy and checks that it was
+// refused with its reason and that the daemon's state did not move.
+func runAttacks(t *testing.T, p *proxyProc, attacks []attack) {
+	hc := p.HTTP()
+	for _, a := range attacks {
+		t.Run(a.name, func(t *testing.T) {
+			before := snapshot(t)
+			status, msg := send(t, hc, a)
+			want := a.status
+			if want == 0 {
+				want = http.StatusForbidden
+			}
+			if status != want || !strings.HasPrefix(msg, "xcsproxy: ") {
+				t.Fatalf("status %d, message %q; want %d with an xcsproxy message", status, msg, want)
+			}
+			if !strings.Contains(msg, a.reason) {
+				t.Errorf("message %q does not say %q", msg, a.reason)
+			}
+			assertUnchanged(t, before, snapshot(t))
+		})
+	}
+}
+
+func createBody(hostConfig string) string {
+	return fmt.Sprintf(`{"Image":%q,"Cmd":["sleep","30"],"HostConfig":%s}`, testImage, hostConfig)
+}
+
+// unmanagedContainer starts a container straight on the daemon, as a user
+// with the real socket would; xcsproxy must not let clients touch it.
+func unmanagedContainer(t *testing.T) string {
+	t.Helper()
+	ctx := ctxFor(t, time.Minute)
+	name := fmt.Sprintf("xcs-unmanaged-%d", time.Now().UnixNano())
+	c, err := docker.ContainerCreate(ctx, &container.Config{Image: testImage, Cmd: []string{"sleep", "300"}, Labels: map[string]string{testLabel: "unmanaged"}}, nil, nil, nil, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { docker.ContainerRemove(ctxFor(t, time.Minute), c.ID, containerRemoveForce()) })
+	if err := docker.ContainerStart(ctx, c.ID, container.StartOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return name
+}
+
+func TestHostileContainerCreatesAreDeniedAndLeaveNoTrace(t *testing.T) {
+	p := startProxy(t)
+	link := filepath.Join(buildRoot, "innocent")
+	os.Remove(link)
+	if err := os.Symlink("/var/run/docker.sock", link); err != nil {
+		t.Fatal(err)
+	}
+	unmanaged := unmanagedContainer(t)
+	create := "/containers/create"
+	runAttacks(t, p, []attack{
+		{name: "privileged", method: "POST", path: create, body: createBody(`{"Privileged":true}`), reason: "privileged"},
+		{name: "privileged with lower-case keys", method: "POST", path: create,
+			body: fmt.Sprintf(`{"image":%q,"hostconfig":{"privileged":true}}`, testImage), reason: "privileged"},
+		{name: "privileged in the first of two HostConfig objects", method: "POST", path: create,
+			body: fmt.Sprintf(`{"Image":%q,"HostConfig":{"Privileged":true},"HostConfig":{"Memory":0}}`, testImage), reason: "privileged"},
+		{name: "privileged under a Unicode case-folded key", method: "POST", path: create,
+			body: fmt.Sprintf("{\"Image\":%q,\"Ho\u017ftConfig\":{\"Privileged\":true}}", testImage), reason: "privileged"},
+		{name: "bind of /", method: "POST", path: create, body: createBody(`{"Binds":["/:/host"]}`), reason: "not under an allowed root"},
+		{name: "bind of /var/run/docker.sock", method: "POST", path: create, body: createBody(`{"Binds":["/var/run/docker.sock:/var/run/docker.sock"]}`), reason: "docker.sock"},
+		{name: "bind of /run/docker.sock", method: "POST", path: create, body: createBody(`{"Binds":["/run/docker.sock:/s"]}`), reason: "docker.sock"},
+		{name: "bind of /var/run", method: "POST", path: create, body: createBody(`{"Binds":["/var/run:/h"]}`), reason: "docker.sock"},
+		{name: "bind of a symlink to the socket inside an allowed root", method: "POST", path: create,
+			body: createBody(fmt.Sprintf(`{"Binds":[%q]}`, link+":/s")), reason: "docker.sock"},
+		{name: "bind Mount of the socket", method: "POST", path: create,
+			body: createBody(`{"Mounts":[{"Type":"bind","Source":"/var/run/docker.sock","Target":"/s"}]}`), reason: "docker.sock"},
+		{name: "local-driver volume binding the host root", method: "POST", path: create,
+			body:   createBody(`{"Mounts":[{"Type":"volume","Source":"xcs-evil-vol","Target":"/h","VolumeOptions":{"DriverConfig":{"Name":"local","Options":{"type":"none","o":"bind","device":"/"}}}}]}`),
+			reason: "not under an allowed root"},
+		{name: "VolumesFrom an unmanaged container", method: "POST", path: create,
+			body: createBody(fmt.Sprintf(`{"VolumesFrom":[%q]}`, unmanaged)), reason: "VolumesFrom"},
+		{name: "pid host", method: "POST", path: create, body: createBody(`{"PidMode":"host"}`), reason: "PidMode host"},
+		{name: "network host", method: "POST", path: create, body: createBody(`{"NetworkMode":"host"}`), reason: "NetworkMode host"},
+		{name: "ipc host", method: "POST", path: create, body: createBody(`{"IpcMode":"host"}`), reason: "IpcMode host"},
+		{name: "network of an unmanaged container", method: "POST", path: create,
+			body: createBody(fmt.Sprintf(`{"NetworkMode":"container:%s"}`, unmanaged)), reason: "NetworkMode container:"},
+		{name: "CapAdd SYS_ADMIN", method: "POST", path: create, body: createBody(`{"CapAdd":["SYS_ADMIN"]}`), reason: "CapAdd SYS_ADMIN"},
+		{name: "seccomp unconfined", method: "POST", path: create, body: createBody(`{"SecurityOpt":["seccomp=unconfined"]}`), reason: "seccomp=unconfined"},
+		{name: "a host device", method: "POST", path: create,
+			body: createBody(`{"Devices":[{"PathOnHost":"/dev/null","PathInContainer":"/dev/x","CgroupPermissions":"rwm"}]}`), reason: "Devices"},
+		{name: "a body with trailing data", method: "POST", path: create,
+			body: fmt.Sprintf(`{"Image":%q}{"HostConfig":{"Privileged":true}}`, testImage), status: http.StatusBadRequest, reason: "trailing data"},
+		{name: "a JSON body sent as text/plain", method: "POST", path: create, contentType: "text/plain",
+			body: createBody(`{}`), status: http.StatusBadRequest, reason: "not application/json"},
+	})
+}
+
+func TestContainersStartedWithoutXcsproxyCannotBeTouched(t *testing.T) {
+	p := startProxy(t)
+	name := unmanagedContainer(t)
+	runAttacks(t, p, []attack{
+		{name: "inspect", method: "GET", path: "/containers/" + name + "/json", reason: "not created through xcsproxy"},
+		{name: "logs", method: "GET", path: "/containers/" + name + "/logs?stdout=true", reason: "not created through xcsproxy"},
+		{name: "kill", method: "POST", path: "/containers/" + name + "/kill", reason: "not created through xcsproxy"},
+		{name: "remove", method: "DELETE", path: "/containers/" + name + "?force=true", reason: "not created through xcsproxy"},
+		{name: "exec create", method: "POST", path: "/containers/" + name + "/exec", body: `{"Cmd":["echo","x"]}`, reason: "exec.create"},
+	})
+	st, err := docker.ContainerInspect(ctxFor(t, time.Minute), name)
+	if err != nil || !st.State.Running {
+		t.Fatalf("the unmanaged container should still be running untouched: %v", err)
+	}
+	// Lists through xcsproxy show only what xcsproxy created.
+	out, errOut, err := p.cli(ctxFor(t, time.Minute), "", "ps", "-a", "--format", "{{.Names}}")
+	if err != nil {
+		t.Fatalf("docker ps: %v\n%s", err, errOut)
+	}
+	if strings.Contains(out, name) {
+		t.Fatalf("docker ps through xcsproxy lists the unmanaged container %s:\n%s", name, out)
+	}
+}
+
+func TestManagedContainerStillRefusesExecAndHostConfigOnStart(t *testing.T) {
+	p := startProxy(t)
+	ctx := ctxFor(t, time.Minute)
+	id, errOut, err := p.cli(ctx, "", "create", "--label", testLabel+"=managed", testImage, "sleep", "30")
+	if err != nil {
+		t.Fatalf("docker create: %v\n%s", err, errOut)
+	}
+	id = strings.TrimSpace(id)
+	defer docker.ContainerRemove(ctx, id, containerRemoveForce())
+	runAttacks(t, p, []attack{
+		{name: "exec create on a managed container", method: "POST", path: "/containers/" + id + "/exec", body: `{"Cmd":["id"]}`, reason: "exec.create"},
+		{name: "start with a HostConfig body on /v1.23", method: "POST", path: "/v1.23/containers/" + id + "/start",
+			body: `{"Privileged":true,"Binds":["/:/host"]}`, reason: "below the minimum"},
+		{name: "start with a HostConfig body on the current API", method: "POST", path: "/containers/" + id + "/start",
+			body: `{"Privileged":true}`, reason: "must not carry a body"},
+	})
+	st, err := docker.ContainerInspect(ctx, id)
+	if err != nil || st.State.Running || st.HostConfig.Privileged {
+		t.Fatalf("the managed container was started or changed: %v", err)
+	}
+}
+
+func TestImagesAreJudgedByWhatTheDaemonWouldRun(t *testing.T) {
+	ctx := ctxFor(t, 2*time.Minute)
+	const evil = "xcsproxy-evil/tool:latest"
+	if err := importImage(ctx, filepath.Join(filepath.Dir(binary), "tool"), evil, map[string]string{"purpose": "not allowed"}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { docker.ImageRemove(ctxFor(t, time.Minute), evil, imageRemoveForce()) })
+	inspect, err := docker.ImageInspect(ctx, evil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := strings.TrimPrefix(inspect.ID, "sha256:")
+	p := startProxy(t)
+	create := func(img string) string { return fmt.Sprintf(`{"Image":%q,"Cmd":["echo","x"]}`, img) }
+	runAttacks(t, p, []attack{
+		{name: "create by name", method: "POST", path: "/containers/create", body: create(evil), reason: "images.allow"},
+		{name: "create by short id", method: "POST", path: "/containers/create", body: create(full[:12]), reason: "resolved by id"},
+		{name: "create by full id", method: "POST", path: "/containers/create", body: create(full), reason: "images.allow"},
+		{name: "create by digest", method: "POST", path: "/containers/create", body: create("sha256:" + full), reason: "images.allow"},
+		{name: "tag to an allowed name", method: "POST", path: "/images/" + evil + "/tag?repo=xcsproxy-e2e/tool&tag=smuggled", reason: "image.tag"},
+		{name: "tag by id to an allowed name", method: "POST", path: "/images/" + full[:12] + "/tag?repo=xcsproxy-e2e/tool&tag=smuggled", reason: "image.tag"},
+		{name: "image load", method: "POST", path: "/images/load", contentType: "application/x-tar", body: "not really a tar", reason: "image.load"},
+		{name: "image import", method: "POST", path: "/images/create?fromSrc=-&repo=xcsproxy-e2e/tool&tag=imported", contentType: "application/x-tar", body: "x", reason: "image.import"},
+		{name: "build", method: "POST", path: "/build?t=xcsproxy-e2e/tool:built", contentType: "application/x-tar", body: "x", reason: "image.build"},
+		{name: "commit", method: "POST", path: "/commit?container=x&repo=xcsproxy-e2e/tool&tag=committed", body: `{}`, reason: "image.commit"},
+		{name: "pull of a disallowed image", method: "POST", path: "/images/create?fromImage=" + registryAddr() + "/xcsproxy-evil/tool&tag=latest", reason: "images.allow"},
+	})
+}
+
+func TestServiceMountingTheSocketIsDenied(t *testing.T) {
+	joinSwarm(t)
+	p := startProxy(t)
+	spec := func(mounts string) string {
+		return fmt.Sprintf(`{"Name":"xcs-evil-%d","TaskTemplate":{"ContainerSpec":{"Image":%q,"Args":["sleep","30"],"Mounts":%s}},"Mode":{"Replicated":{"Replicas":1}}}`,
+			time.Now().UnixNano(), testImage, mounts)
+	}
+	runAttacks(t, p, []attack{
+		{name: "services/create binding the socket", method: "POST", path: "/services/create",
+			body: spec(`[{"Type":"bind","Source":"/var/run/docker.sock","Target":"/var/run/docker.sock"}]`), reason: "docker.sock"},
+		{name: "services/create binding /run", method: "POST", path: "/services/create",
+			body: spec(`[{"Type":"bind","Source":"/run","Target":"/h"}]`), reason: "docker.sock"},
+	})
+}
