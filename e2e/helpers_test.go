@@ -47,10 +47,11 @@ func (b *syncBuffer) String() string {
 
 // proxyProc is one running `xcsproxy serve`.
 type proxyProc struct {
-	Sock string
-	Logs *syncBuffer
-	cmd  *exec.Cmd
-	done chan struct{}
+	Sock     string
+	AuditLog string
+	Logs     *syncBuffer
+	cmd      *exec.Cmd
+	done     chan struct{}
 }
 
 // startProxy runs xcsproxy on a fresh unix socket with extra flags and
@@ -98,7 +99,10 @@ func startProxyNoWait(t *testing.T, extra ...string) *proxyProc {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	p := &proxyProc{Sock: filepath.Join(dir, "docker.sock"), Logs: &syncBuffer{}}
+	p := &proxyProc{Sock: filepath.Join(dir, "docker.sock"), Logs: &syncBuffer{}, AuditLog: filepath.Join(dir, "audit.log")}
+	if !slices.Contains(extra, "--audit-log") {
+		extra = append(extra, "--audit-log", p.AuditLog)
+	}
 	args := append([]string{"serve", "--listen", "unix://" + p.Sock, "--log-format", "text", "--log-level", "debug"}, extra...)
 	p.cmd = exec.Command(binary, args...)
 	p.cmd.Stdout, p.cmd.Stderr = p.Logs, p.Logs

@@ -48,6 +48,23 @@ type Cert struct {
 	SHA256    string
 }
 
+// Map renders the client as the input's `client` document.
+func (c Client) Map() map[string]any {
+	m := map[string]any{
+		"transport": c.Transport,
+		"listener":  c.Listener,
+	}
+	if c.Transport == "unix" {
+		m["uid"] = c.UID
+		m["gid"] = c.GID
+		m["pid"] = c.PID
+	}
+	if c.Cert != nil {
+		m["cert"] = map[string]any{"subject_cn": c.Cert.SubjectCN, "sans": stringsToAny(c.Cert.SANs), "sha256": c.Cert.SHA256}
+	}
+	return m
+}
+
 // Proxy describes the running xcsproxy.
 type Proxy struct {
 	Version        string
@@ -73,18 +90,6 @@ func (in *Input) Map() map[string]any {
 		}
 		query[k] = list
 	}
-	client := map[string]any{
-		"transport": in.Client.Transport,
-		"listener":  in.Client.Listener,
-	}
-	if in.Client.Transport == "unix" {
-		client["uid"] = in.Client.UID
-		client["gid"] = in.Client.GID
-		client["pid"] = in.Client.PID
-	}
-	if c := in.Client.Cert; c != nil {
-		client["cert"] = map[string]any{"subject_cn": c.SubjectCN, "sans": stringsToAny(c.SANs), "sha256": c.SHA256}
-	}
 	doc := map[string]any{
 		"request": map[string]any{
 			"method":       in.Request.Method,
@@ -96,7 +101,7 @@ func (in *Input) Map() map[string]any {
 			"body":         in.Request.Body,
 			"content_type": in.Request.ContentType,
 		},
-		"client": client,
+		"client": in.Client.Map(),
 		"proxy": map[string]any{
 			"version":         in.Proxy.Version,
 			"policy_revision": in.Proxy.PolicyRevision,

@@ -19,6 +19,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/xcsproxy/xcsproxy/audit"
 	"github.com/xcsproxy/xcsproxy/policy"
 )
 
@@ -38,16 +39,31 @@ type Config struct {
 	Version string
 	// Facts looks up image, target and mount facts; nil leaves them out.
 	Facts *Facts
+	// Audit records every decision before anything is forwarded, and the
+	// outcome after; nil means no audit log (tests and experiments only).
+	Audit Recorder
+}
+
+// Recorder is the audit log as the proxy uses it: Append must return only
+// once the record is written.
+type Recorder interface {
+	Append(*audit.Record) error
 }
 
 // Exchange is one request on its way through the gate.
 type Exchange struct {
+	ID       string // the decision id
+	Start    time.Time
 	Route    *Route
 	Target   *Target
 	Params   map[string]string
 	Body     *Body
 	Input    *policy.Input
 	Decision policy.Decision
+	// ObjectID is the id of what a create made, read from the daemon's answer.
+	ObjectID string
+	// EvalTime is how long the policy took.
+	EvalTime time.Duration
 }
 
 type exchangeKey struct{}
@@ -89,10 +105,11 @@ func New(cfg Config) *Proxy {
 		tunnels: map[io.Closer]struct{}{},
 	}
 	p.forward = &httputil.ReverseProxy{
-		Rewrite:      p.rewrite,
-		Transport:    cfg.Upstream.Transport,
-		BufferPool:   bufferPool{},
-		ErrorHandler: p.upstreamError,
+		Rewrite:        p.rewrite,
+		Transport:      cfg.Upstream.Transport,
+		BufferPool:     bufferPool{},
+		ErrorHandler:   p.upstreamError,
+		ModifyResponse: p.captureObjectID,
 		// Docker streams have no Content-Length, so ReverseProxy flushes
 		// each chunk at once; finite answers are copied without flushing.
 		FlushInterval: 0,
@@ -101,47 +118,61 @@ func New(cfg Config) *Proxy {
 }
 
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
 	ex, herr := p.prepare(w, r)
 	if herr != nil {
-		p.log.Info("refused malformed request", "method", r.Method, "uri", truncate(r.RequestURI), "status", herr.Status, "reason", herr.Message)
-		writeError(w, herr.Status, herr.Message)
+		p.refuse(w, r, ex, herr)
 		return
 	}
+	ex.Start = start
 	if p.cfg.Facts != nil {
 		if err := p.cfg.Facts.gather(r.Context(), ex); err != nil {
 			p.log.Error("fact lookup failed; refusing", "endpoint", ex.Route.Name, "error", err)
-			writeError(w, http.StatusBadGateway, "looking up facts for the policy: "+err.Error())
+			p.refuse(w, r, ex, errorf(http.StatusBadGateway, "looking up facts for the policy: "+err.Error()))
 			return
 		}
 	}
-	ex.Decision = p.cfg.Engine.Decide(r.Context(), ex.Input.Map())
-	if !ex.Decision.Allow {
-		reason := strings.Join(ex.Decision.Reasons, "; ")
-		p.log.Info("denied", "endpoint", ex.Route.Name, "method", r.Method, "path", ex.Target.Path,
-			"uid", ex.Input.Client.UID, "reasons", reason)
-		writeError(w, http.StatusForbidden, "denied: "+reason)
-		return
-	}
-	if len(ex.Decision.Patch) > 0 {
+	doc := ex.Input.Map()
+	evalStart := time.Now()
+	ex.Decision = p.cfg.Engine.Decide(r.Context(), doc)
+	ex.EvalTime = time.Since(evalStart)
+	if ex.Decision.Allow && len(ex.Decision.Patch) > 0 {
 		if err := applyPatch(ex, ex.Decision.Patch); err != nil {
 			// A patch the proxy cannot carry out must not be skipped: the
 			// policy allowed the request only with it.
 			p.log.Error("policy patch failed; refusing", "endpoint", ex.Route.Name, "error", err)
-			writeError(w, http.StatusForbidden, "denied: the policy's patch could not be applied: "+err.Error())
-			return
+			ex.Decision = policy.Decision{Allow: false, Reasons: []string{"the policy's patch could not be applied: " + err.Error()}}
+		} else {
+			doc = ex.Input.Map()
 		}
 	}
-	ctx := context.WithValue(r.Context(), exchangeKey{}, ex)
-	if ex.Route.Hijack {
-		p.tunnel(w, r.WithContext(ctx), ex)
+	recErr := p.recordDecision(ex, doc, 0)
+	if !ex.Decision.Allow {
+		reason := strings.Join(ex.Decision.Reasons, "; ")
+		p.log.Info("denied", "decision_id", ex.ID, "endpoint", ex.Route.Name, "method", r.Method, "path", ex.Target.Path,
+			"client", audit.ClientName(clientMap(doc)), "reasons", reason)
+		writeError(w, http.StatusForbidden, "denied: "+reason)
 		return
 	}
-	if !ex.Route.Stream {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, p.cfg.RequestTimeout)
-		defer cancel()
+	if recErr != nil {
+		// No record, no request.
+		p.log.Error("audit log unavailable; refusing", "decision_id", ex.ID, "error", recErr)
+		writeError(w, http.StatusServiceUnavailable, "the audit log cannot be written, so nothing was forwarded: "+recErr.Error())
+		return
 	}
-	p.forward.ServeHTTP(w, r.WithContext(ctx))
+	ctx := context.WithValue(r.Context(), exchangeKey{}, ex)
+	rec := &responseRecorder{ResponseWriter: w}
+	if ex.Route.Hijack {
+		p.tunnel(rec, r.WithContext(ctx), ex)
+	} else {
+		if !ex.Route.Stream {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, p.cfg.RequestTimeout)
+			defer cancel()
+		}
+		p.forward.ServeHTTP(rec, r.WithContext(ctx))
+	}
+	p.recordOutcome(ex, rec)
 }
 
 // prepare canonicalizes the request and builds the policy input.
@@ -154,7 +185,16 @@ func (p *Proxy) prepare(w http.ResponseWriter, r *http.Request) (*Exchange, *Err
 		}
 		return nil, errorf(http.StatusBadRequest, err.Error())
 	}
-	ex := &Exchange{Target: t, Route: unknownRoute}
+	ex, herr := p.route(w, r, t)
+	if herr != nil {
+		return ex, herr
+	}
+	return ex, nil
+}
+
+// route names the endpoint, reads the body and builds the policy input.
+func (p *Proxy) route(w http.ResponseWriter, r *http.Request, t *Target) (*Exchange, *Error) {
+	ex := &Exchange{ID: audit.NewDecisionID(), Target: t, Route: unknownRoute}
 	if m := p.router.Lookup(r.Method, t.Segments); m != nil {
 		ex.Route, ex.Params = m.Route, m.Params
 	}
@@ -163,7 +203,7 @@ func (p *Proxy) prepare(w http.ResponseWriter, r *http.Request) (*Exchange, *Err
 	}
 	body, herr := p.readBody(w, r, ex.Route)
 	if herr != nil {
-		return nil, herr
+		return ex, herr
 	}
 	ex.Body = body
 	var generic any
@@ -171,7 +211,7 @@ func (p *Proxy) prepare(w http.ResponseWriter, r *http.Request) (*Exchange, *Err
 		dec := json.NewDecoder(bytes.NewReader(body.Canonical))
 		dec.UseNumber()
 		if err := dec.Decode(&generic); err != nil {
-			return nil, errorf(http.StatusBadRequest, "decoding canonical body: "+err.Error())
+			return ex, errorf(http.StatusBadRequest, "decoding canonical body: "+err.Error())
 		}
 	}
 	params := ex.Params

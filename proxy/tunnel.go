@@ -56,7 +56,10 @@ func (p *Proxy) tunnel(w http.ResponseWriter, r *http.Request, ex *Exchange) {
 	p.track(up)
 	defer p.untrack(client)
 	defer p.untrack(up)
-	pipe(client, clientBuf.Reader, up, upr)
+	n := pipe(client, clientBuf.Reader, up, upr)
+	if rec, ok := w.(*responseRecorder); ok {
+		rec.status, rec.bytes = http.StatusSwitchingProtocols, n
+	}
 }
 
 // upstreamRequest builds the canonical request for a raw connection,
@@ -95,7 +98,7 @@ func writeSwitchHeader(w *bufio.Writer, resp *http.Response) error {
 // pipe copies both ways until the daemon's side ends. When the client
 // finishes sending (stdin closed) only the write half toward the daemon is
 // closed, so the container's remaining output still reaches the client.
-func pipe(client net.Conn, clientR io.Reader, up net.Conn, upR io.Reader) {
+func pipe(client net.Conn, clientR io.Reader, up net.Conn, upR io.Reader) int64 {
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -103,11 +106,12 @@ func pipe(client net.Conn, clientR io.Reader, up net.Conn, upR io.Reader) {
 		_, _ = io.Copy(up, clientR)
 		closeWrite(up)
 	}()
-	_, _ = io.Copy(client, upR)
+	n, _ := io.Copy(client, upR)
 	closeWrite(client)
 	client.Close()
 	up.Close()
 	wg.Wait()
+	return n
 }
 
 func closeWrite(c net.Conn) {

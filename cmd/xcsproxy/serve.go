@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/spf13/cobra"
 
+	"github.com/xcsproxy/xcsproxy/audit"
 	"github.com/xcsproxy/xcsproxy/policies"
 	"github.com/xcsproxy/xcsproxy/policy"
 	"github.com/xcsproxy/xcsproxy/proxy"
@@ -43,6 +44,10 @@ type serveOptions struct {
 	logLevel           string
 	logFormat          string
 	protect            []string
+	auditLog           string
+	auditMaxSize       int64
+	auditKeep          int
+	auditSync          string
 }
 
 func serveCmd() *cobra.Command {
@@ -77,6 +82,10 @@ func serveCmd() *cobra.Command {
 	f.DurationVar(&o.requestTimeout, "request-timeout", 2*time.Minute, "bound on a finite (non-streaming) request")
 	f.StringArrayVar(&o.protect, "protect-path", []string{"/var/run/docker.sock", "/run/docker.sock", "/var/run/docker", "/run/containerd", "/var/lib/docker", "/var/lib/containerd"},
 		"host path no container may bind, under any alias (the upstream and listen sockets are always added)")
+	f.StringVar(&o.auditLog, "audit-log", "/var/log/xcsproxy/audit.log", "tamper-evident decision log (JSON lines); \"none\" turns it off")
+	f.Int64Var(&o.auditMaxSize, "audit-max-size", 100<<20, "rotate the audit log at this many bytes")
+	f.IntVar(&o.auditKeep, "audit-keep", 10, "rotated audit files to keep")
+	f.StringVar(&o.auditSync, "audit-sync", "batch", "when records reach the disk: always (before forwarding), batch (background, ms behind) or none")
 	f.StringVar(&o.logLevel, "log-level", "info", "trace, debug, info, warn or error")
 	f.StringVar(&o.logFormat, "log-format", "auto", "text, json, or auto (text on a terminal)")
 	return cmd
@@ -170,7 +179,25 @@ func runServe(ctx context.Context, o *serveOptions) error {
 	if err != nil {
 		return err
 	}
+	var recorder proxy.Recorder
+	if o.auditLog != "none" {
+		alog := log.Named("audit")
+		w, err := audit.Open(o.auditLog, audit.Options{
+			MaxSize: o.auditMaxSize, Keep: o.auditKeep, Sync: audit.SyncMode(o.auditSync),
+			OnHead: func(file string, seq uint64, hash string) {
+				alog.Info("audit chain head (keep it to check the log with audit verify --head)", "file", file, "seq", seq, "hash", hash)
+			},
+		})
+		if err != nil {
+			return fmt.Errorf("%w (set --audit-log to a writable file, or none)", err)
+		}
+		defer w.Close()
+		recorder = w
+	} else {
+		log.Warn("the audit log is off (--audit-log none): decisions are not recorded")
+	}
 	p := proxy.New(proxy.Config{
+		Audit:          recorder,
 		Facts:          facts,
 		Upstream:       up,
 		Engine:         engine,

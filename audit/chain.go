@@ -1,0 +1,72 @@
+package audit
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// hashField is how every sealed line ends: `,"hash":"<64 hex>"}`.
+const hashPrefix = `,"hash":"`
+
+const hashLen = 64
+
+// chainHash is the hash of a record body chained to the previous hash.
+func chainHash(prev string, body []byte) string {
+	h := sha256.New()
+	h.Write([]byte(prev))
+	h.Write([]byte{'\n'})
+	h.Write(body)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// seal turns an encoded record (a JSON object) into a line ending in its
+// chained hash, plus the newline.
+func seal(prev string, encoded []byte) (line []byte, hash string) {
+	body := bytes.TrimRight(encoded, "\n")
+	body = body[:len(body)-1] // drop the closing brace; the hash field closes it
+	hash = chainHash(prev, body)
+	line = make([]byte, 0, len(body)+len(hashPrefix)+hashLen+3)
+	line = append(line, body...)
+	line = append(line, hashPrefix...)
+	line = append(line, hash...)
+	line = append(line, '"', '}', '\n')
+	return line, hash
+}
+
+// sealedLine is one line split into what its hash covers and the hash.
+type sealedLine struct {
+	body     []byte // the bytes the hash covers
+	hash     string // as written on the line
+	prevHash string
+	seq      uint64
+	record   Record
+}
+
+var errTorn = errors.New("incomplete line")
+
+// parseLine splits a line (without its newline) and decodes its record. A
+// line that is not a complete sealed record returns errTorn.
+func parseLine(line []byte) (*sealedLine, error) {
+	if len(line) < len(hashPrefix)+hashLen+2 || !bytes.HasSuffix(line, []byte(`"}`)) {
+		return nil, errTorn
+	}
+	cut := len(line) - 2 - hashLen - len(hashPrefix)
+	if !bytes.Equal(line[cut:cut+len(hashPrefix)], []byte(hashPrefix)) {
+		return nil, errTorn
+	}
+	s := &sealedLine{body: line[:cut], hash: string(line[cut+len(hashPrefix) : len(line)-2])}
+	if err := json.Unmarshal(line, &s.record); err != nil {
+		return nil, fmt.Errorf("%w: %v", errTorn, err)
+	}
+	s.prevHash, s.seq = s.record.PrevHash, s.record.Seq
+	return s, nil
+}
+
+// valid reports whether the line's hash matches its bytes for prev.
+func (s *sealedLine) valid() bool {
+	return chainHash(s.prevHash, s.body) == s.hash
+}

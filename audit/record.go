@@ -1,0 +1,66 @@
+package audit
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"time"
+)
+
+// Record types.
+const (
+	TypeDecision = "decision"
+	TypeOutcome  = "outcome"
+)
+
+// DecisionPath is the OPA decision-log "path" of xcsproxy's query.
+const DecisionPath = "xcsproxy/decision"
+
+// Record is one audit line. Field names follow OPA's decision logs where
+// they exist (decision_id, timestamp, path, input, result, labels, metrics).
+type Record struct {
+	Type           string         `json:"type"`
+	DecisionID     string         `json:"decision_id"`
+	Seq            uint64         `json:"seq"`
+	Timestamp      time.Time      `json:"timestamp"`
+	Path           string         `json:"path,omitempty"`
+	Endpoint       string         `json:"endpoint"`
+	Method         string         `json:"method,omitempty"`
+	RequestPath    string         `json:"request_path,omitempty"`
+	Client         map[string]any `json:"client,omitempty"`
+	PolicyRevision string         `json:"policy_revision,omitempty"`
+	Input          map[string]any `json:"input,omitempty"`
+	Result         *Result        `json:"result,omitempty"`
+	Labels         map[string]any `json:"labels,omitempty"`
+	Metrics        map[string]any `json:"metrics,omitempty"`
+	Outcome        *Outcome       `json:"outcome,omitempty"`
+	PrevHash       string         `json:"prev_hash"`
+}
+
+// Result is the decision as the policy gave it (or the refusal before it).
+type Result struct {
+	Allow   bool           `json:"allow"`
+	Reasons []string       `json:"reasons"`
+	Patch   map[string]any `json:"patch,omitempty"`
+	// Status is the HTTP status xcsproxy answered with itself when it
+	// refused; 0 when the request was forwarded.
+	Status int `json:"status,omitempty"`
+}
+
+// Outcome is what happened to a forwarded request.
+type Outcome struct {
+	Status     int     `json:"status"`
+	ObjectID   string  `json:"object_id,omitempty"`
+	Bytes      int64   `json:"bytes"`
+	DurationMS float64 `json:"duration_ms"`
+	Error      string  `json:"error,omitempty"`
+}
+
+// NewDecisionID returns a random UUID (version 4), as OPA uses.
+func NewDecisionID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}

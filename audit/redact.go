@@ -1,0 +1,89 @@
+package audit
+
+import (
+	"regexp"
+	"strings"
+)
+
+// Redacted replaces every secret value in an audit record.
+const Redacted = "<redacted>"
+
+// secretKey matches names whose values are treated as secrets wherever they
+// appear (labels, options, command inputs).
+var secretKey = regexp.MustCompile(`(?i)(pass|secret|token|auth|credential|private|api[_-]?key|session)`)
+
+// endpointsWithSecretBodies carry credentials in the whole body.
+var endpointsWithSecretBodies = map[string]bool{"system.auth": true}
+
+// RedactInput returns a copy of a policy input document that is safe to log:
+// environment values (names kept), secret-looking label and option values,
+// whole bodies of credential endpoints, and any value listed in extra (such
+// as Command inputs marked sensitive) are replaced.
+func RedactInput(in map[string]any, extra []string) map[string]any {
+	out, _ := redactValue(in, "", extra).(map[string]any)
+	req, ok := out["request"].(map[string]any)
+	if !ok {
+		return out
+	}
+	if ep, _ := req["endpoint"].(string); endpointsWithSecretBodies[ep] && req["body"] != nil {
+		req["body"] = Redacted
+	}
+	return out
+}
+
+func redactValue(v any, key string, extra []string) any {
+	switch t := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(t))
+		for k, val := range t {
+			switch {
+			case strings.EqualFold(k, "Env"):
+				m[k] = redactEnv(val)
+			case secretKey.MatchString(k):
+				if s, ok := val.(string); ok && s != "" {
+					m[k] = Redacted
+				} else {
+					m[k] = redactValue(val, k, extra)
+				}
+			default:
+				m[k] = redactValue(val, k, extra)
+			}
+		}
+		return m
+	case []any:
+		l := make([]any, len(t))
+		for i, e := range t {
+			l[i] = redactValue(e, key, extra)
+		}
+		return l
+	case string:
+		for _, secret := range extra {
+			if secret != "" && strings.Contains(t, secret) {
+				t = strings.ReplaceAll(t, secret, Redacted)
+			}
+		}
+		return t
+	default:
+		return v
+	}
+}
+
+// redactEnv keeps variable names and drops every value: KEY=VALUE becomes
+// KEY=<redacted>.
+func redactEnv(v any) any {
+	list, ok := v.([]any)
+	if !ok {
+		return v
+	}
+	out := make([]any, len(list))
+	for i, e := range list {
+		s, ok := e.(string)
+		if !ok {
+			out[i] = Redacted
+			continue
+		}
+		name, _, _ := strings.Cut(s, "=")
+		out[i] = name + "=" + Redacted
+	}
+	return out
+}

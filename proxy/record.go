@@ -1,0 +1,149 @@
+package proxy
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/xcsproxy/xcsproxy/audit"
+)
+
+// refuse answers a request xcsproxy turned away before (or instead of)
+// asking the policy, and records that refusal.
+func (p *Proxy) refuse(w http.ResponseWriter, r *http.Request, ex *Exchange, herr *Error) {
+	p.log.Info("refused", "method", r.Method, "uri", truncate(r.RequestURI), "status", herr.Status, "reason", herr.Message)
+	if p.cfg.Audit != nil {
+		rec := &audit.Record{
+			Type:        audit.TypeDecision,
+			DecisionID:  audit.NewDecisionID(),
+			Timestamp:   time.Now().UTC(),
+			Path:        audit.DecisionPath,
+			Endpoint:    Unknown,
+			Method:      r.Method,
+			RequestPath: truncate(r.URL.Path),
+			Client:      clientOf(r).Map(),
+			Result:      &audit.Result{Allow: false, Reasons: []string{herr.Message}, Status: herr.Status},
+			Labels:      map[string]any{"app": "xcsproxy", "version": p.cfg.Version},
+		}
+		if ex != nil && ex.Route != nil {
+			rec.DecisionID, rec.Endpoint = ex.ID, ex.Route.Name
+		}
+		if err := p.cfg.Audit.Append(rec); err != nil {
+			p.log.Error("audit log unavailable", "error", err)
+		}
+	}
+	writeError(w, herr.Status, herr.Message)
+}
+
+// recordDecision writes the decision record; its error means the request
+// must not be forwarded.
+func (p *Proxy) recordDecision(ex *Exchange, doc map[string]any, status int) error {
+	if p.cfg.Audit == nil {
+		return nil
+	}
+	res := &audit.Result{Allow: ex.Decision.Allow, Reasons: ex.Decision.Reasons, Patch: ex.Decision.Patch, Status: status}
+	if res.Reasons == nil {
+		res.Reasons = []string{}
+	}
+	if !res.Allow {
+		res.Status = http.StatusForbidden
+	}
+	return p.cfg.Audit.Append(&audit.Record{
+		Type:           audit.TypeDecision,
+		DecisionID:     ex.ID,
+		Timestamp:      time.Now().UTC(),
+		Path:           audit.DecisionPath,
+		Endpoint:       ex.Route.Name,
+		Method:         ex.Input.Request.Method,
+		RequestPath:    ex.Target.Path,
+		Client:         clientMap(doc),
+		PolicyRevision: ex.Input.Proxy.PolicyRevision,
+		Input:          audit.RedactInput(doc, nil),
+		Result:         res,
+		Labels:         map[string]any{"app": "xcsproxy", "version": p.cfg.Version},
+		Metrics:        map[string]any{"timer_rego_query_eval_ns": ex.EvalTime.Nanoseconds()},
+	})
+}
+
+// recordOutcome writes what the daemon answered to a forwarded request.
+func (p *Proxy) recordOutcome(ex *Exchange, rec *responseRecorder) {
+	if p.cfg.Audit == nil {
+		return
+	}
+	err := p.cfg.Audit.Append(&audit.Record{
+		Type:       audit.TypeOutcome,
+		DecisionID: ex.ID,
+		Timestamp:  time.Now().UTC(),
+		Endpoint:   ex.Route.Name,
+		Outcome: &audit.Outcome{
+			Status:     rec.status,
+			ObjectID:   ex.ObjectID,
+			Bytes:      rec.bytes,
+			DurationMS: float64(time.Since(ex.Start).Microseconds()) / 1000,
+		},
+	})
+	if err != nil {
+		p.log.Error("audit outcome not written", "decision_id", ex.ID, "error", err)
+	}
+}
+
+func clientMap(doc map[string]any) map[string]any {
+	c, _ := doc["client"].(map[string]any)
+	return c
+}
+
+// creates are the endpoints whose answer names the object they made.
+var creates = map[string]bool{"container.create": true, "service.create": true, "exec.create": true}
+
+// captureObjectID reads the id from a create's (small, finite) answer.
+func (p *Proxy) captureObjectID(resp *http.Response) error {
+	ex, ok := resp.Request.Context().Value(exchangeKey{}).(*Exchange)
+	if !ok || !creates[ex.Route.Name] || resp.StatusCode/100 != 2 {
+		return nil
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	resp.Body.Close()
+	if err != nil {
+		return err
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(b))
+	var created struct {
+		ID  string `json:"Id"`
+		ID2 string `json:"ID"`
+	}
+	if json.Unmarshal(b, &created) == nil {
+		ex.ObjectID = created.ID
+		if ex.ObjectID == "" {
+			ex.ObjectID = created.ID2
+		}
+	}
+	return nil
+}
+
+// responseRecorder notes the status and size of what reaches the client.
+type responseRecorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (r *responseRecorder) WriteHeader(code int) {
+	if r.status == 0 && code >= 200 || code == http.StatusSwitchingProtocols {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *responseRecorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	n, err := r.ResponseWriter.Write(b)
+	r.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach Flush and Hijack.
+func (r *responseRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
