@@ -20,6 +20,9 @@ var endpointsWithSecretBodies = map[string]bool{"system.auth": true}
 // whole bodies of credential endpoints, and any value listed in extra (such
 // as Command inputs marked sensitive) are replaced.
 func RedactInput(in map[string]any, extra []string) map[string]any {
+	if in == nil {
+		return nil
+	}
 	out, _ := redactValue(in, "", extra).(map[string]any)
 	req, ok := out["request"].(map[string]any)
 	if !ok {
@@ -85,5 +88,15 @@ func redactEnv(v any) any {
 		name, _, _ := strings.Cut(s, "=")
 		out[i] = name + "=" + Redacted
 	}
+	return out
+}
+
+// RedactPatch returns a copy of a decision's patch that is safe to log: the
+// patch repeats the labels and environment it stamps.
+func RedactPatch(patch map[string]any, extra []string) map[string]any {
+	if patch == nil {
+		return nil
+	}
+	out, _ := redactValue(patch, "", extra).(map[string]any)
 	return out
 }

@@ -54,6 +54,8 @@ type Writer struct {
 	prev      string
 	torn      bool // the last write may have left a partial line
 	lastCheck time.Time
+	buf       bytes.Buffer
+	enc       *json.Encoder // writes into buf; no HTML escaping, so <redacted> reads as such
 
 	syncReq chan struct{}
 	done    chan struct{}
@@ -75,6 +77,8 @@ func Open(path string, opt Options) (*Writer, error) {
 		return nil, fmt.Errorf("audit directory: %w", err)
 	}
 	w := &Writer{path: path, opt: opt, syncReq: make(chan struct{}, 1), done: make(chan struct{})}
+	w.enc = json.NewEncoder(&w.buf)
+	w.enc.SetEscapeHTML(false)
 	for _, candidate := range []string{path, path + ".1"} {
 		seq, hash, torn, err := lastRecord(candidate)
 		if err != nil {
@@ -127,11 +131,11 @@ func (w *Writer) Append(rec *Record) error {
 	}
 	rec.Seq = w.seq + 1
 	rec.PrevHash = w.prev
-	encoded, err := json.Marshal(rec)
-	if err != nil {
+	w.buf.Reset()
+	if err := w.enc.Encode(rec); err != nil {
 		return fmt.Errorf("encoding audit record: %w", err)
 	}
-	line, hash := seal(w.prev, encoded)
+	line, hash := seal(w.prev, w.buf.Bytes())
 	if w.torn {
 		// Finish the partial line an earlier failed write left, so this
 		// record starts on a line of its own.

@@ -43,7 +43,7 @@ func (p *Proxy) recordDecision(ex *Exchange, doc map[string]any, status int) err
 	if p.cfg.Audit == nil {
 		return nil
 	}
-	res := &audit.Result{Allow: ex.Decision.Allow, Reasons: ex.Decision.Reasons, Patch: ex.Decision.Patch, Status: status}
+	res := &audit.Result{Allow: ex.Decision.Allow, Reasons: ex.Decision.Reasons, Patch: audit.RedactPatch(ex.Decision.Patch, nil), Status: status}
 	if res.Reasons == nil {
 		res.Reasons = []string{}
 	}
