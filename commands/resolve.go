@@ -197,9 +197,8 @@ func Resolve(c *Command, l Launch) (*Resolved, error) {
 				v.s = str(*chosen)
 			}
 		}
-		if in.Type == "select-many" && !v.multi && v.s != nil && strings.HasPrefix(strings.TrimSpace(*v.s), "[") {
-			var list []string
-			if json.Unmarshal([]byte(*v.s), &list) == nil {
+		if in.Type == "select-many" && !v.multi && v.s != nil {
+			if list, ok := jsonList(*v.s); ok {
 				v = value{list: list, multi: true}
 			}
 		}
@@ -415,4 +414,12 @@ func wrapperSuffix(w *Wrapper) string {
 		return ""
 	}
 	return " or its wrapper " + fmt.Sprintf("%q", w.Name)
+}
+
+func jsonList(s string) ([]string, bool) {
+	var list []string
+	if !strings.HasPrefix(strings.TrimSpace(s), "[") || json.Unmarshal([]byte(s), &list) != nil {
+		return nil, false
+	}
+	return list, true
 }
