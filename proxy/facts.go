@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/swarm"
 	"github.com/docker/docker/client"
 )
@@ -220,4 +222,28 @@ func stringMap(m map[string]string) map[string]any {
 		out[k] = v
 	}
 	return out
+}
+
+// LabeledImage is an image carrying a given label.
+type LabeledImage struct {
+	Ref   string // its first tag, or its id when it has none
+	ID    string
+	Value string
+}
+
+// ImagesWithLabel lists the daemon's images that carry label key.
+func (f *Facts) ImagesWithLabel(ctx context.Context, key string) ([]LabeledImage, error) {
+	list, err := f.api.ImageList(ctx, image.ListOptions{Filters: filters.NewArgs(filters.Arg("label", key))})
+	if err != nil {
+		return nil, fmt.Errorf("listing images with %s: %w", key, err)
+	}
+	out := make([]LabeledImage, 0, len(list))
+	for _, img := range list {
+		ref := img.ID
+		if len(img.RepoTags) > 0 && img.RepoTags[0] != "<none>:<none>" {
+			ref = img.RepoTags[0]
+		}
+		out = append(out, LabeledImage{Ref: ref, ID: img.ID, Value: img.Labels[key]})
+	}
+	return out, nil
 }

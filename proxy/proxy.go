@@ -42,6 +42,17 @@ type Config struct {
 	// Audit records every decision before anything is forwarded, and the
 	// outcome after; nil means no audit log (tests and experiments only).
 	Audit Recorder
+	// Local answers xcsproxy's own endpoints (Route.Local) once the policy
+	// allowed them.
+	Local LocalHandler
+	// OnOutcome, when set, hears of every forwarded request's result (e.g.
+	// to refresh image-label commands after a pull).
+	OnOutcome func(endpoint string, status int)
+}
+
+// LocalHandler serves the endpoints xcsproxy answers itself.
+type LocalHandler interface {
+	ServeLocal(w http.ResponseWriter, r *http.Request, endpoint string, params map[string]string, body []byte, decisionID string)
 }
 
 // Recorder is the audit log as the proxy uses it: Append must return only
@@ -162,9 +173,16 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := context.WithValue(r.Context(), exchangeKey{}, ex)
 	rec := &responseRecorder{ResponseWriter: w}
-	if ex.Route.Hijack {
+	switch {
+	case ex.Route.Local:
+		if p.cfg.Local == nil {
+			writeError(rec, http.StatusNotFound, ex.Route.Name+" is not enabled on this xcsproxy")
+		} else {
+			p.cfg.Local.ServeLocal(rec, r.WithContext(ctx), ex.Route.Name, ex.Params, ex.Body.Canonical, ex.ID)
+		}
+	case ex.Route.Hijack:
 		p.tunnel(rec, r.WithContext(ctx), ex)
-	} else {
+	default:
 		if !ex.Route.Stream {
 			var cancel context.CancelFunc
 			ctx, cancel = context.WithTimeout(ctx, p.cfg.RequestTimeout)
@@ -173,6 +191,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.forward.ServeHTTP(rec, r.WithContext(ctx))
 	}
 	p.recordOutcome(ex, rec)
+	if p.cfg.OnOutcome != nil {
+		p.cfg.OnOutcome(ex.Route.Name, rec.status)
+	}
 }
 
 // prepare canonicalizes the request and builds the policy input.

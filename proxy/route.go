@@ -29,6 +29,8 @@ type Route struct {
 	Stream bool
 	// Hijack marks endpoints that switch protocols to a raw tunnel.
 	Hijack bool
+	// Local marks xcsproxy's own endpoints, answered by Config.Local.
+	Local bool
 
 	prefix []string // fixed segments before the greedy parameter (or all of them)
 	params []int    // index of each {param} segment among prefix

@@ -12,7 +12,8 @@ import (
 
 func jsonBody[T any]() func() any { return func() any { return new(T) } }
 
-// DockerAPI is the whole Docker Engine API (1.24 to 1.51) as routes. Order
+// DockerAPI is the whole Docker Engine API (1.24 to 1.51) as routes, plus
+// xcsproxy's own endpoints under /xcsproxy/v1. Order
 // matters only where an exact path and a parameterised one could both match;
 // the exact one is listed first, as in the daemon's router.
 var DockerAPI = []Route{
@@ -153,6 +154,11 @@ var DockerAPI = []Route{
 	{Name: "plugin.upgrade", Method: "POST", Pattern: "/plugins/{name*}/upgrade", Body: BodyJSON, NewBody: jsonBody[types.PluginPrivileges](), Stream: true},
 	{Name: "plugin.push", Method: "POST", Pattern: "/plugins/{name*}/push", Stream: true},
 	{Name: "plugin.set", Method: "POST", Pattern: "/plugins/{name*}/set", Body: BodyJSON, NewBody: jsonBody[[]string]()},
+
+	// xcsproxy's own API: XNAT Commands, answered here, never forwarded.
+	{Name: "command.list", Method: "GET", Pattern: "/xcsproxy/v1/commands", Local: true},
+	{Name: "command.inspect", Method: "GET", Pattern: "/xcsproxy/v1/commands/{name}", Local: true},
+	{Name: "command.launch", Method: "POST", Pattern: "/xcsproxy/v1/commands/{name}/launch", Body: BodyJSON, NewBody: jsonBody[map[string]any](), Local: true},
 
 	// sessions (BuildKit) switch protocols
 	{Name: "session.start", Method: "POST", Pattern: "/session", Stream: true, Hijack: true},

@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/xcsproxy/xcsproxy/audit"
+	"github.com/xcsproxy/xcsproxy/commands"
 	"github.com/xcsproxy/xcsproxy/policies"
 	"github.com/xcsproxy/xcsproxy/policy"
 	"github.com/xcsproxy/xcsproxy/proxy"
@@ -48,6 +49,9 @@ type serveOptions struct {
 	auditMaxSize       int64
 	auditKeep          int
 	auditSync          string
+	commandsDir        string
+	buildRoot          string
+	pathTranslation    []string
 }
 
 func serveCmd() *cobra.Command {
@@ -86,6 +90,9 @@ func serveCmd() *cobra.Command {
 	f.Int64Var(&o.auditMaxSize, "audit-max-size", 100<<20, "rotate the audit log at this many bytes")
 	f.IntVar(&o.auditKeep, "audit-keep", 10, "rotated audit files to keep")
 	f.StringVar(&o.auditSync, "audit-sync", "batch", "when records reach the disk: always (before forwarding), batch (background, ms behind) or none")
+	f.StringVar(&o.commandsDir, "commands", "", "directory of XNAT Command JSON files (hot-reloaded); image org.nrg.commands labels are read too")
+	f.StringVar(&o.buildRoot, "build-root", "/data/xnat/build", "host directory where launched Commands get fresh output directories")
+	f.StringArrayVar(&o.pathTranslation, "path-translation", nil, "XNAT_PREFIX=HOST_PREFIX for paths in XNAT objects (repeatable)")
 	f.StringVar(&o.logLevel, "log-level", "info", "trace, debug, info, warn or error")
 	f.StringVar(&o.logFormat, "log-format", "auto", "text, json, or auto (text on a terminal)")
 	return cmd
@@ -196,7 +203,13 @@ func runServe(ctx context.Context, o *serveOptions) error {
 	} else {
 		log.Warn("the audit log is off (--audit-log none): decisions are not recorded")
 	}
+	launcher, err := newLauncher(ctx, o, facts, log.Named("commands"))
+	if err != nil {
+		return err
+	}
 	p := proxy.New(proxy.Config{
+		Local:          &commands.API{Launcher: launcher},
+		OnOutcome:      refreshOnImageChange(ctx, launcher.Store, facts, log.Named("commands")),
 		Audit:          recorder,
 		Facts:          facts,
 		Upstream:       up,
@@ -206,6 +219,7 @@ func runServe(ctx context.Context, o *serveOptions) error {
 		RequestTimeout: o.requestTimeout,
 		Version:        version,
 	})
+	launcher.Gate = p
 	var servers []*http.Server
 	errc := make(chan error, len(listeners)+1)
 	for i, l := range listeners {

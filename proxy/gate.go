@@ -1,0 +1,64 @@
+package proxy
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+)
+
+// Do sends one Docker API request through the whole pipeline (route,
+// canonical body, facts, policy, audit, patch, forward) as the client in
+// ctx, and returns the answer. Launching a Command uses it, so a launch
+// can do nothing any other client could not.
+func (p *Proxy) Do(ctx context.Context, method, path string, body any) (int, []byte, error) {
+	var rd io.Reader = http.NoBody
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return 0, nil, fmt.Errorf("encoding %s %s: %w", method, path, err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, "http://docker"+path, rd)
+	if err != nil {
+		return 0, nil, err
+	}
+	req.RequestURI = path
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	w := &bufferedResponse{header: http.Header{}}
+	p.ServeHTTP(w, req)
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.status, w.body.Bytes(), nil
+}
+
+// bufferedResponse collects an in-process answer.
+type bufferedResponse struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (b *bufferedResponse) Header() http.Header { return b.header }
+
+func (b *bufferedResponse) WriteHeader(code int) {
+	if b.status == 0 {
+		b.status = code
+	}
+}
+
+func (b *bufferedResponse) Write(p []byte) (int, error) {
+	if b.status == 0 {
+		b.status = http.StatusOK
+	}
+	return b.body.Write(p)
+}
+
+// Flush is a no-op: everything is kept until the request ends.
+func (b *bufferedResponse) Flush() {}
