@@ -5,6 +5,9 @@ package xcsproxy.rules.containers
 
 import data.xcsproxy.lib
 
+# The endpoints this module judges (decision.rego runs it only for these).
+applies_to := {"container.create", "container.update"}
+
 hc := lib.host_config
 
 deny contains "privileged containers are not allowed (CIS 5.4); there is no setting to allow them" if {

@@ -4,6 +4,9 @@ package xcsproxy.rules.defaults
 
 import data.xcsproxy.lib
 
+# The endpoints this module patches (decision.rego runs it only for these).
+applies_to := {"container.create"}
+
 hc := lib.host_config
 
 nnp := {"no-new-privileges"} if lib.setting(["defaults", "no_new_privileges"], false)

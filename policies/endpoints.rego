@@ -28,9 +28,18 @@ docker_cli := {
 # container.create from the same client.
 xcsproxy_api := {"command.list", "command.inspect", "command.launch"}
 
-allowed := (((container_service | swarm_backend) | docker_cli) | xcsproxy_api) | {e | some e in object.get(data.config, ["endpoints", "allow_extra"], [])}
-
 endpoint := input.request.endpoint
+
+# Membership tests on the constant sets, not a union built per request.
+allowed if endpoint in container_service
+
+allowed if endpoint in swarm_backend
+
+allowed if endpoint in docker_cli
+
+allowed if endpoint in xcsproxy_api
+
+allowed if endpoint in object.get(data.config, ["endpoints", "allow_extra"], [])
 
 deny contains msg if {
 	endpoint == "unknown"
@@ -39,7 +48,7 @@ deny contains msg if {
 
 deny contains msg if {
 	endpoint != "unknown"
-	not endpoint in allowed
+	not allowed
 	msg := sprintf("endpoint %s (%s %s) is not allowed: the Container Service does not use it; add it to endpoints.allow_extra in config.yaml to permit it", [endpoint, input.request.method, input.request.path])
 }
 

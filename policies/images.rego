@@ -20,6 +20,9 @@ matches(p, ref) if glob.match(concat("", [p, ":*"]), null, ref)
 
 matches(p, ref) if glob.match(concat("", [p, "@*"]), null, ref)
 
+# The endpoints this module judges (decision.rego runs it only for these).
+applies_to := judged
+
 allowed_ref(ref) if {
 	some p in patterns
 	matches(p, ref)

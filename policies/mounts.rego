@@ -7,6 +7,9 @@ package xcsproxy.rules.mounts
 
 import data.xcsproxy.lib
 
+# The endpoints this module judges (decision.rego runs it only for these).
+applies_to := {"container.create", "service.create", "service.update"}
+
 roots := lib.setting(["mounts", "allow"], [])
 
 describe(m) := sprintf("%s %s", [m.origin, m.spec]) if m.spec

@@ -22,6 +22,10 @@ stamp := object.union(
 
 filtered := {"container.list", "system.events", "service.list", "task.list"}
 
+# The endpoints whose requests are stamped or filtered here; requests on an
+# existing target are judged whatever their endpoint.
+applies_to := lib.creates | filtered
+
 patch := {"filters": {"label": [sprintf("%s=true", [managed_label])]}} if {
 	input.request.endpoint in filtered
 }

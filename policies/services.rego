@@ -4,6 +4,9 @@ package xcsproxy.rules.services
 
 import data.xcsproxy.lib
 
+# The endpoints this module judges (decision.rego runs it only for these).
+applies_to := {"service.create", "service.update"}
+
 spec := lib.container_spec
 
 task := lib.obj(input.request.body.TaskTemplate) if input.request.endpoint in {"service.create", "service.update"}

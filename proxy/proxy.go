@@ -227,14 +227,6 @@ func (p *Proxy) route(w http.ResponseWriter, r *http.Request, t *Target) (*Excha
 		return ex, herr
 	}
 	ex.Body = body
-	var generic any
-	if body.Canonical != nil {
-		dec := json.NewDecoder(bytes.NewReader(body.Canonical))
-		dec.UseNumber()
-		if err := dec.Decode(&generic); err != nil {
-			return ex, errorf(http.StatusBadRequest, "decoding canonical body: "+err.Error())
-		}
-	}
 	params := ex.Params
 	if params == nil {
 		params = map[string]string{}
@@ -247,7 +239,6 @@ func (p *Proxy) route(w http.ResponseWriter, r *http.Request, t *Target) (*Excha
 			Endpoint:    ex.Route.Name,
 			Params:      params,
 			Query:       t.Query,
-			Body:        generic,
 			ContentType: r.Header.Get("Content-Type"),
 		},
 		Client: clientOf(r),
@@ -258,6 +249,9 @@ func (p *Proxy) route(w http.ResponseWriter, r *http.Request, t *Target) (*Excha
 	}
 	if s := p.cfg.Engine.Current(); s != nil {
 		ex.Input.Proxy.PolicyRevision = s.Revision
+	}
+	if err := decodeGeneric(ex); err != nil {
+		return ex, errorf(http.StatusBadRequest, "decoding canonical body: "+err.Error())
 	}
 	return ex, nil
 }
@@ -354,3 +348,19 @@ var buffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }
 
 func (bufferPool) Get() []byte  { return *(buffers.Get().(*[]byte)) }
 func (bufferPool) Put(b []byte) { buffers.Put(&b) }
+
+// decodeGeneric gives the policy the canonical body as generic JSON.
+func decodeGeneric(ex *Exchange) error {
+	if ex.Body.Canonical == nil {
+		ex.Input.Request.Body = nil
+		return nil
+	}
+	var generic any
+	dec := json.NewDecoder(bytes.NewReader(ex.Body.Canonical))
+	dec.UseNumber()
+	if err := dec.Decode(&generic); err != nil {
+		return err
+	}
+	ex.Input.Request.Body = generic
+	return nil
+}
