@@ -1,16 +1,24 @@
 package audit
 
-import (
-	"regexp"
-	"strings"
-)
+import "strings"
 
 // Redacted replaces every secret value in an audit record.
 const Redacted = "<redacted>"
 
-// secretKey matches names whose values are treated as secrets wherever they
-// appear (labels, options, command inputs).
-var secretKey = regexp.MustCompile(`(?i)(pass|secret|token|auth|credential|private|api[_-]?key|session)`)
+// secretWords mark names whose values are treated as secrets wherever they
+// appear (labels, options, command inputs). A substring test on the lowered
+// name: this runs for every key of every audited request.
+var secretWords = []string{"pass", "secret", "token", "auth", "credential", "private", "apikey", "api_key", "api-key", "session"}
+
+func secretKey(k string) bool {
+	lower := strings.ToLower(k)
+	for _, w := range secretWords {
+		if strings.Contains(lower, w) {
+			return true
+		}
+	}
+	return false
+}
 
 // endpointsWithSecretBodies carry credentials in the whole body.
 var endpointsWithSecretBodies = map[string]bool{"system.auth": true}
@@ -42,7 +50,7 @@ func redactValue(v any, key string, extra []string) any {
 			switch {
 			case strings.EqualFold(k, "Env"):
 				m[k] = redactEnv(val)
-			case secretKey.MatchString(k):
+			case secretKey(k):
 				if s, ok := val.(string); ok && s != "" {
 					m[k] = Redacted
 				} else {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -41,11 +42,32 @@ func (e *Engine) Decide(ctx context.Context, input map[string]any) Decision {
 	if s == nil {
 		return deny("policy error: no policy loaded")
 	}
+	var key string
+	if s.memo != nil {
+		var ok bool
+		if key, ok = inputKey(input); ok {
+			if d, hit := s.memo.get(key); hit {
+				return d
+			}
+		}
+	}
 	value, err := ast.InterfaceToValue(input)
 	if err != nil {
 		return deny("policy error: building input: %v", err)
 	}
-	return s.Decide(ctx, value, e.Timeout)
+	d := s.Decide(ctx, value, e.Timeout)
+	if key != "" && !strings.HasPrefix(firstReason(d), "policy error:") {
+		// Errors and timeouts may pass; only real answers are remembered.
+		s.memo.put(key, d)
+	}
+	return d
+}
+
+func firstReason(d Decision) string {
+	if len(d.Reasons) == 0 {
+		return ""
+	}
+	return d.Reasons[0]
 }
 
 // Decide evaluates this set's prepared query against a parsed input.

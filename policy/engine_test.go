@@ -121,3 +121,27 @@ func TestSwapChangesTheDecidingRevision(t *testing.T) {
 		t.Fatal("the swapped-in policy is not deciding")
 	}
 }
+
+func TestDecisionsAreRememberedOnlyForDeterministicPolicies(t *testing.T) {
+	det, err := load(t, map[string]string{"p.rego": "package xcsproxy\ndecision := {\"allow\": input.x == 1, \"reasons\": [\"x\"]}"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if det.memo == nil {
+		t.Fatal("a deterministic policy gets no memo")
+	}
+	e := NewEngine(det)
+	if !e.Decide(context.Background(), map[string]any{"x": 1}).Allow || e.Decide(context.Background(), map[string]any{"x": 2}).Allow {
+		t.Fatal("wrong decisions")
+	}
+	if _, hit := det.memo.get(`{"x":1}`); !hit {
+		t.Fatal("the decision was not remembered")
+	}
+	clock, err := load(t, map[string]string{"p.rego": "package xcsproxy\ndecision := {\"allow\": time.now_ns() > 0, \"reasons\": []}"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if clock.memo != nil {
+		t.Fatal("a policy reading the clock must not be memoized")
+	}
+}

@@ -37,6 +37,8 @@ type Set struct {
 	store    storage.Store
 	compiler *ast.Compiler
 	prepared rego.PreparedEvalQuery
+	// memo caches decisions when the policy is deterministic; nil otherwise.
+	memo *memo
 }
 
 // unsafeBuiltinPrefixes are removed from the capabilities: a gate in front of
@@ -145,6 +147,9 @@ func Load(ctx context.Context, fsys fs.FS) (*Set, error) {
 	).PrepareForEval(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("preparing %s: %w", Query, err)
+	}
+	if deterministic(s.Modules) {
+		s.memo = &memo{}
 	}
 	if !definesDecision(s.compiler) {
 		return nil, fmt.Errorf("no module defines %s (package xcsproxy, rule decision)", Query)

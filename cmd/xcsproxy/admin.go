@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"strings"
 	"time"
@@ -15,7 +16,7 @@ import (
 
 // startAdmin serves /healthz (the process answers) and /readyz (the daemon
 // answers and a policy is loaded) on a unix socket or a loopback address.
-func startAdmin(addr string, engine *policy.Engine, up *proxy.Upstream) (*http.Server, error) {
+func startAdmin(addr string, engine *policy.Engine, up *proxy.Upstream, pprofOn bool) (*http.Server, error) {
 	var l net.Listener
 	var err error
 	if path, ok := strings.CutPrefix(addr, "unix://"); ok {
@@ -59,6 +60,14 @@ func startAdmin(addr string, engine *policy.Engine, up *proxy.Upstream) (*http.S
 		}
 		fmt.Fprintln(w, "ready")
 	})
+	if pprofOn {
+		// Profiles show request data in memory: only on an admin address
+		// that is already loopback or a unix socket, and only when asked.
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(l)
 	return srv, nil

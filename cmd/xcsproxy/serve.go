@@ -52,6 +52,7 @@ type serveOptions struct {
 	commandsDir        string
 	buildRoot          string
 	pathTranslation    []string
+	pprof              bool
 }
 
 func serveCmd() *cobra.Command {
@@ -93,6 +94,7 @@ func serveCmd() *cobra.Command {
 	f.StringVar(&o.commandsDir, "commands", "", "directory of XNAT Command JSON files (hot-reloaded); image org.nrg.commands labels are read too")
 	f.StringVar(&o.buildRoot, "build-root", "/data/xnat/build", "host directory where launched Commands get fresh output directories")
 	f.StringArrayVar(&o.pathTranslation, "path-translation", nil, "XNAT_PREFIX=HOST_PREFIX for paths in XNAT objects (repeatable)")
+	f.BoolVar(&o.pprof, "debug-pprof", false, "serve /debug/pprof on --admin-listen (for profiling; shows request data in memory)")
 	f.StringVar(&o.logLevel, "log-level", "info", "trace, debug, info, warn or error")
 	f.StringVar(&o.logFormat, "log-format", "auto", "text, json, or auto (text on a terminal)")
 	return cmd
@@ -235,7 +237,7 @@ func runServe(ctx context.Context, o *serveOptions) error {
 		go func(l net.Listener) { errc <- srv.Serve(l) }(l)
 	}
 	if o.adminListen != "" {
-		admin, err := startAdmin(o.adminListen, engine, up)
+		admin, err := startAdmin(o.adminListen, engine, up, o.pprof)
 		if err != nil {
 			return err
 		}

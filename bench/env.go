@@ -1,0 +1,183 @@
+package main
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/client"
+
+	"github.com/xcsproxy/xcsproxy/policies"
+)
+
+const benchImage = "xcsproxy-bench/logger:latest"
+
+// environment is the running xcsproxy under test and its scratch space.
+type environment struct {
+	dir       string
+	proxySock string
+	auditLog  string
+	cmd       *exec.Cmd
+	docker    *client.Client
+}
+
+func setup(ctx context.Context) (*environment, error) {
+	dir, err := os.MkdirTemp("", "xcsproxy-bench-")
+	if err != nil {
+		return nil, err
+	}
+	env := &environment{dir: dir, proxySock: filepath.Join(dir, "docker.sock"), auditLog: filepath.Join(dir, "audit.log")}
+	if env.docker, err = client.NewClientWithOpts(client.WithHost("unix:///var/run/docker.sock"), client.WithAPIVersionNegotiation()); err != nil {
+		return nil, err
+	}
+	if _, err := env.docker.Ping(ctx); err != nil {
+		return nil, fmt.Errorf("no Docker daemon (run .ci/docker-up): %w", err)
+	}
+	bin := filepath.Join(dir, "xcsproxy")
+	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/xcsproxy").CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("building xcsproxy (run from the repository root): %v\n%s", err, out)
+	}
+	logger := filepath.Join(dir, "logger")
+	build := exec.Command("go", "build", "-o", logger, "./bench/testdata/logger")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("building the bench image program: %v\n%s", err, out)
+	}
+	if err := importImage(ctx, env.docker, logger); err != nil {
+		return nil, err
+	}
+	pol, err := policyDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	env.cmd = exec.Command(bin, "serve", "--listen", "unix://"+env.proxySock, "--policies", pol,
+		"--audit-log", env.auditLog, "--log-level", "warn", "--log-format", "json")
+	env.cmd.Stderr = os.Stderr
+	if err := env.cmd.Start(); err != nil {
+		return nil, err
+	}
+	hc := unixClient(env.proxySock, 1)
+	for deadline := time.Now().Add(15 * time.Second); ; {
+		resp, err := hc.Get("http://docker/_ping")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return env, nil
+			}
+		}
+		if time.Now().After(deadline) {
+			env.close()
+			return nil, fmt.Errorf("xcsproxy did not come up: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (e *environment) close() {
+	if e.cmd != nil && e.cmd.Process != nil {
+		e.cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { e.cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			e.cmd.Process.Kill()
+		}
+	}
+	os.RemoveAll(e.dir)
+}
+
+// policyDir is the embedded pack with a config.yaml that allows the bench
+// image: the default rules, the audit log on.
+func policyDir(dir string) (string, error) {
+	pol := filepath.Join(dir, "policies")
+	if err := os.MkdirAll(pol, 0o755); err != nil {
+		return "", err
+	}
+	err := fs.WalkDir(policies.FS, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(policies.FS, p)
+		if err != nil {
+			return err
+		}
+		if p == "config.yaml" {
+			b = []byte(strings.Replace(string(b), "    - docker.io/xnat/*", "    - docker.io/xnat/*\n    - docker.io/xcsproxy-bench/*", 1))
+		}
+		return os.WriteFile(filepath.Join(pol, p), b, 0o644)
+	})
+	return pol, err
+}
+
+func importImage(ctx context.Context, c *client.Client, program string) error {
+	bin, err := os.ReadFile(program)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	tw.WriteHeader(&tar.Header{Name: "logger", Mode: 0o755, Size: int64(len(bin))})
+	tw.Write(bin)
+	tw.Close()
+	rc, err := c.ImageImport(ctx, image.ImportSource{Source: &buf, SourceName: "-"}, benchImage, image.ImportOptions{Changes: []string{`ENTRYPOINT ["/logger"]`}})
+	if err != nil {
+		return fmt.Errorf("importing the bench image: %w", err)
+	}
+	defer rc.Close()
+	_, err = io.Copy(io.Discard, rc)
+	return err
+}
+
+// unixClient is an HTTP client over a unix socket with conns idle
+// connections kept, like a long-lived Docker client.
+func unixClient(sock string, conns int) *http.Client {
+	return &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", sock)
+		},
+		MaxIdleConnsPerHost: conns,
+		MaxIdleConns:        conns,
+	}}
+}
+
+// processFigures reports xcsproxy's CPU time per request over the whole
+// run (from /proc, against the audit log's decision count) and its RSS.
+func (e *environment) processFigures() []result {
+	pid := e.cmd.Process.Pid
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return nil
+	}
+	fields := strings.Fields(string(stat)[strings.LastIndexByte(string(stat), ')')+2:])
+	utime, _ := strconv.ParseFloat(fields[11], 64)
+	stime, _ := strconv.ParseFloat(fields[12], 64)
+	cpu := (utime + stime) / 100 // clock ticks (USER_HZ = 100)
+	status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	var rssKB float64
+	for _, line := range strings.Split(string(status), "\n") {
+		if strings.HasPrefix(line, "VmRSS:") {
+			rssKB, _ = strconv.ParseFloat(strings.Fields(line)[1], 64)
+		}
+	}
+	audit, _ := os.ReadFile(e.auditLog)
+	decisions := strings.Count(string(audit), `"type":"decision"`)
+	out := []result{{Scenario: "process", Target: "xcsproxy", Unit: "MiB RSS", Value: rssKB / 1024}}
+	if decisions > 0 {
+		out = append(out, result{Scenario: "process", Target: "xcsproxy", Unit: "µs CPU/request (all scenarios)", Value: cpu / float64(decisions) * 1e6})
+	}
+	return out
+}

@@ -1,0 +1,265 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// target is a Docker API socket: the daemon itself or a proxy in front.
+type target struct {
+	name string
+	sock string
+}
+
+type measurement struct {
+	value    float64
+	p50, p99 float64
+	errors   int
+}
+
+type scenario struct {
+	name    string
+	unit    string
+	measure func(ctx context.Context, t target) measurement
+}
+
+func scenarios(env *environment, dur time.Duration, logMB int, only string) []scenario {
+	all := []scenario{
+		{"ping, 1 client", "req/s", func(ctx context.Context, t target) measurement {
+			return throughput(ctx, t, 1, dur, get("/_ping"))
+		}},
+		{"ping, 16 clients", "req/s", func(ctx context.Context, t target) measurement {
+			return throughput(ctx, t, 16, dur, get("/_ping"))
+		}},
+		{"containers/json, 1 client", "req/s", func(ctx context.Context, t target) measurement {
+			return throughput(ctx, t, 1, dur, get("/containers/json"))
+		}},
+		{"CS cycle, 1 client", "cycles/s", func(ctx context.Context, t target) measurement {
+			return throughput(ctx, t, 1, dur, csCycle)
+		}},
+		{"CS cycle, 8 clients", "cycles/s", func(ctx context.Context, t target) measurement {
+			return throughput(ctx, t, 8, dur, csCycle)
+		}},
+		{fmt.Sprintf("read a %d MB log", logMB), "MB/s", logRead(env, logMB)},
+		{"event delivery", "ms (lower is better)", eventLatency(env)},
+	}
+	if only == "" {
+		return all
+	}
+	var out []scenario
+	for _, sc := range all {
+		for _, o := range strings.Split(only, ",") {
+			if strings.Contains(sc.name, strings.TrimSpace(o)) {
+				out = append(out, sc)
+			}
+		}
+	}
+	return out
+}
+
+type op func(ctx context.Context, hc *http.Client) error
+
+func get(path string) op {
+	return func(ctx context.Context, hc *http.Client) error {
+		_, err := call(ctx, hc, "GET", path, "", 200)
+		return err
+	}
+}
+
+func call(ctx context.Context, hc *http.Client, method, path, body string, want int) ([]byte, error) {
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, _ := http.NewRequestWithContext(ctx, method, "http://docker.socket"+path, rd)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != want {
+		return nil, fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, strings.TrimSpace(string(b)))
+	}
+	return b, nil
+}
+
+// csCreate is a create body as the Container Service sends it.
+const csCreate = `{"Hostname":null,"User":null,"Env":["XNAT_HOST=http://xnat","XNAT_USER=admin","XNAT_PASS=t"],
+"Cmd":["sleep"],"Image":"xcsproxy-bench/logger:latest","WorkingDir":null,"Labels":{"XNAT_USER":"admin"},
+"HostConfig":{"Binds":null,"Memory":0,"MemoryReservation":0,"NanoCpus":0,"AutoRemove":false,"Runtime":null,
+"IpcMode":null,"ShmSize":null,"NetworkMode":null,"Ulimits":null}}`
+
+// csCycle is the Container Service's life of a job: create, start, read
+// stdout, kill, remove.
+func csCycle(ctx context.Context, hc *http.Client) error {
+	b, err := call(ctx, hc, "POST", "/containers/create", csCreate, 201)
+	if err != nil {
+		return err
+	}
+	var c struct{ Id string }
+	json.Unmarshal(b, &c)
+	defer call(context.Background(), hc, "DELETE", "/containers/"+c.Id+"?force=true", "", 204)
+	if _, err := call(ctx, hc, "POST", "/containers/"+c.Id+"/start", "", 204); err != nil {
+		return err
+	}
+	if _, err := call(ctx, hc, "GET", "/containers/"+c.Id+"/logs?stdout=true", "", 200); err != nil {
+		return err
+	}
+	_, err = call(ctx, hc, "POST", "/containers/"+c.Id+"/kill", "", 204)
+	return err
+}
+
+// throughput runs op from clients goroutines for dur and reports ops/s
+// and latency percentiles.
+func throughput(ctx context.Context, t target, clients int, dur time.Duration, o op) measurement {
+	var mu sync.Mutex
+	var lat []time.Duration
+	errors := 0
+	var wg sync.WaitGroup
+	start := time.Now()
+	deadline := start.Add(dur)
+	for c := 0; c < clients; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			hc := unixClient(t.sock, 1)
+			var mine []time.Duration
+			bad := 0
+			for time.Now().Before(deadline) {
+				s := time.Now()
+				if err := o(ctx, hc); err != nil {
+					bad++
+					if bad == 1 {
+						fmt.Fprintf(os.Stderr, "  %s: %v\n", t.name, err)
+					}
+					continue
+				}
+				mine = append(mine, time.Since(s))
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			errors += bad
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	return measurement{value: float64(len(lat)) / elapsed.Seconds(), p50: pct(lat, 0.50), p99: pct(lat, 0.99), errors: errors}
+}
+
+func pct(l []time.Duration, p float64) float64 {
+	if len(l) == 0 {
+		return 0
+	}
+	sort.Slice(l, func(i, j int) bool { return l[i] < l[j] })
+	return float64(l[int(float64(len(l)-1)*p)].Microseconds()) / 1000
+}
+
+// logRead makes one container (through xcsproxy, so it is managed) that
+// writes mb megabytes, then times reading its whole log.
+func logRead(env *environment, mb int) func(ctx context.Context, t target) measurement {
+	var once sync.Once
+	var id string
+	return func(ctx context.Context, t target) measurement {
+		once.Do(func() {
+			hc := unixClient(env.proxySock, 1)
+			b, err := call(ctx, hc, "POST", "/containers/create", fmt.Sprintf(`{"Image":%q,"Cmd":[%q]}`, benchImage, strconv.Itoa(mb)), 201)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "log scenario:", err)
+				return
+			}
+			var c struct{ Id string }
+			json.Unmarshal(b, &c)
+			id = c.Id
+			call(ctx, hc, "POST", "/containers/"+id+"/start", "", 204)
+			call(ctx, hc, "POST", "/containers/"+id+"/wait", "", 200)
+		})
+		if id == "" {
+			return measurement{errors: 1}
+		}
+		hc := unixClient(t.sock, 1)
+		start := time.Now()
+		req, _ := http.NewRequestWithContext(ctx, "GET", "http://docker/containers/"+id+"/logs?stdout=true", nil)
+		resp, err := hc.Do(req)
+		if err != nil {
+			return measurement{errors: 1}
+		}
+		n, _ := io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		secs := time.Since(start).Seconds()
+		return measurement{value: float64(n) / 1e6 / secs, p50: secs * 1000}
+	}
+}
+
+// eventLatency times how long a container's die event takes to reach a
+// client subscribed through the target, from the daemon's own timestamp.
+func eventLatency(env *environment) func(ctx context.Context, t target) measurement {
+	return func(ctx context.Context, t target) measurement {
+		var lat []time.Duration
+		errors := 0
+		for i := 0; i < 5; i++ {
+			d, err := oneEvent(ctx, env, t)
+			if err != nil {
+				errors++
+				fmt.Fprintf(os.Stderr, "  %s: %v\n", t.name, err)
+				continue
+			}
+			lat = append(lat, d)
+		}
+		p50 := pct(lat, 0.5)
+		return measurement{value: p50, p50: p50, p99: pct(lat, 0.99), errors: errors}
+	}
+}
+
+func oneEvent(ctx context.Context, env *environment, t target) (time.Duration, error) {
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	filters := url.QueryEscape(`{"type":["container"],"event":["die"]}`)
+	req, _ := http.NewRequestWithContext(ctx, "GET", "http://docker/events?filters="+filters, nil)
+	resp, err := unixClient(t.sock, 1).Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	hc := unixClient(env.proxySock, 1)
+	b, err := call(ctx, hc, "POST", "/containers/create", fmt.Sprintf(`{"Image":%q,"Cmd":["0"]}`, benchImage), 201)
+	if err != nil {
+		return 0, err
+	}
+	var c struct{ Id string }
+	json.Unmarshal(b, &c)
+	defer call(context.Background(), hc, "DELETE", "/containers/"+c.Id+"?force=true", "", 204)
+	if _, err := call(ctx, hc, "POST", "/containers/"+c.Id+"/start", "", 204); err != nil {
+		return 0, err
+	}
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		arrived := time.Now()
+		var ev struct {
+			ID       string `json:"id"`
+			TimeNano int64  `json:"timeNano"`
+		}
+		if json.Unmarshal(sc.Bytes(), &ev) == nil && ev.ID == c.Id {
+			return arrived.Sub(time.Unix(0, ev.TimeNano)), nil
+		}
+	}
+	return 0, fmt.Errorf("no die event for %s", c.Id[:12])
+}
