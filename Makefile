@@ -3,7 +3,7 @@
 GO ?= go
 SOCKET ?= /run/xcsproxy/docker.sock
 
-.PHONY: run test build lint docker-up
+.PHONY: run test build lint docker-up bench
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/xcsproxy ./cmd/xcsproxy
@@ -25,3 +25,6 @@ test: docker-up lint
 	$(GO) run ./cmd/xcsproxy policy test policies
 	$(GO) run ./cmd/xcsproxy policy check policies
 	$(GO) test -race -count=1 -timeout 20m ./...
+
+bench: docker-up
+	$(GO) run ./bench

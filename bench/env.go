@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -31,6 +32,7 @@ type environment struct {
 	auditLog  string
 	cmd       *exec.Cmd
 	docker    *client.Client
+	pingCPU   []float64 // µs of xcsproxy CPU per ping, one per round
 }
 
 func setup(ctx context.Context) (*environment, error) {
@@ -158,14 +160,6 @@ func unixClient(sock string, conns int) *http.Client {
 // run (from /proc, against the audit log's decision count) and its RSS.
 func (e *environment) processFigures() []result {
 	pid := e.cmd.Process.Pid
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return nil
-	}
-	fields := strings.Fields(string(stat)[strings.LastIndexByte(string(stat), ')')+2:])
-	utime, _ := strconv.ParseFloat(fields[11], 64)
-	stime, _ := strconv.ParseFloat(fields[12], 64)
-	cpu := (utime + stime) / 100 // clock ticks (USER_HZ = 100)
 	status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	var rssKB float64
 	for _, line := range strings.Split(string(status), "\n") {
@@ -173,11 +167,22 @@ func (e *environment) processFigures() []result {
 			rssKB, _ = strconv.ParseFloat(strings.Fields(line)[1], 64)
 		}
 	}
-	audit, _ := os.ReadFile(e.auditLog)
-	decisions := strings.Count(string(audit), `"type":"decision"`)
 	out := []result{{Scenario: "process", Target: "xcsproxy", Unit: "MiB RSS", Value: rssKB / 1024}}
-	if decisions > 0 {
-		out = append(out, result{Scenario: "process", Target: "xcsproxy", Unit: "µs CPU/request (all scenarios)", Value: cpu / float64(decisions) * 1e6})
+	if len(e.pingCPU) > 0 {
+		sort.Float64s(e.pingCPU)
+		out = append(out, result{Scenario: "process", Target: "xcsproxy", Unit: "µs CPU per ping (16 clients)", Value: e.pingCPU[len(e.pingCPU)/2]})
 	}
 	return out
+}
+
+// cpuSeconds is xcsproxy's user+system CPU time so far, from /proc.
+func (e *environment) cpuSeconds() float64 {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", e.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	fields := strings.Fields(string(stat)[strings.LastIndexByte(string(stat), ')')+2:])
+	utime, _ := strconv.ParseFloat(fields[11], 64)
+	stime, _ := strconv.ParseFloat(fields[12], 64)
+	return (utime + stime) / 100 // clock ticks of USER_HZ = 100
 }

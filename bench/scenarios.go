@@ -40,7 +40,15 @@ func scenarios(env *environment, dur time.Duration, logMB int, only string) []sc
 			return throughput(ctx, t, 1, dur, get("/_ping"))
 		}},
 		{"ping, 16 clients", "req/s", func(ctx context.Context, t target) measurement {
-			return throughput(ctx, t, 16, dur, get("/_ping"))
+			if t.name != "xcsproxy" {
+				return throughput(ctx, t, 16, dur, get("/_ping"))
+			}
+			before := env.cpuSeconds()
+			m := throughput(ctx, t, 16, dur, get("/_ping"))
+			if n := m.value * dur.Seconds(); n > 0 {
+				env.pingCPU = append(env.pingCPU, (env.cpuSeconds()-before)/n*1e6)
+			}
+			return m
 		}},
 		{"containers/json, 1 client", "req/s", func(ctx context.Context, t target) measurement {
 			return throughput(ctx, t, 1, dur, get("/containers/json"))
