@@ -1,18 +1,19 @@
 package xcsproxy.rules.endpoints_test
 
 import data.xcsproxy
+import data.xcsproxy.rules.endpoints
 
 req(endpoint, method, path) := {"request": {
 	"endpoint": endpoint, "method": method, "path": path,
 	"body": null, "query": {}, "params": {}, "api_version": "",
 }}
 
-test_container_service_create_is_allowed if {
-	xcsproxy.decision.allow with input as req("container.create", "POST", "/containers/create")
+test_container_service_create_passes_the_endpoint_rule if {
+	count(endpoints.deny) == 0 with input as req("container.create", "POST", "/containers/create")
 }
 
-test_swarm_service_update_is_allowed if {
-	xcsproxy.decision.allow with input as req("service.update", "POST", "/services/abc/update")
+test_swarm_service_update_passes_the_endpoint_rule if {
+	count(endpoints.deny) == 0 with input as req("service.update", "POST", "/services/abc/update")
 }
 
 test_docker_cli_attach_is_allowed if {

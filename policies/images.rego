@@ -54,7 +54,7 @@ deny contains msg if {
 
 deny contains msg if {
 	input.request.endpoint in lib.creates
-	input.image == null
+	not input.image
 	msg := sprintf("%s names no image", [input.request.endpoint])
 }
 

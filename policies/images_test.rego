@@ -64,3 +64,8 @@ test_require_command_denies_an_image_without_commands if {
 	with_cmd := object.union(image("docker.io/xnat/tool:1", [], true), {"commands": ["debug"]})
 	count(images.deny) == 0 with input as create(with_cmd) with data.config as c
 }
+
+test_a_create_naming_no_image_is_denied if {
+	some msg in images.deny with input as {"request": {"endpoint": "container.create", "body": {}}} with data.config as cfg
+	contains(msg, "names no image")
+}

@@ -15,9 +15,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/xcsproxy/xcsproxy/audit"
 	"github.com/xcsproxy/xcsproxy/policy"
@@ -48,6 +50,8 @@ type Config struct {
 	// OnOutcome, when set, hears of every forwarded request's result (e.g.
 	// to refresh image-label commands after a pull).
 	OnOutcome func(endpoint string, status int)
+	// Metrics, when set, receives the Prometheus series.
+	Metrics *Metrics
 }
 
 // LocalHandler serves the endpoints xcsproxy answers itself.
@@ -89,6 +93,8 @@ type Proxy struct {
 
 	mu      sync.Mutex
 	tunnels map[io.Closer]struct{}
+
+	auditBroken atomic.Bool
 }
 
 var importRoute = &Route{Name: "image.import", Method: "POST", Pattern: "/images/create", Body: BodyRaw, Stream: true}
@@ -147,6 +153,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	evalStart := time.Now()
 	ex.Decision = p.cfg.Engine.Decide(r.Context(), doc)
 	ex.EvalTime = time.Since(evalStart)
+	p.cfg.Metrics.eval(ex.EvalTime)
 	if ex.Decision.Allow && len(ex.Decision.Patch) > 0 {
 		if err := applyPatch(ex, ex.Decision.Patch); err != nil {
 			// A patch the proxy cannot carry out must not be skipped: the
@@ -159,6 +166,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	recErr := p.recordDecision(ex, doc, 0)
 	if !ex.Decision.Allow {
+		p.cfg.Metrics.request(ex.Route.Name, "deny")
 		reason := strings.Join(ex.Decision.Reasons, "; ")
 		p.log.Info("denied", "decision_id", ex.ID, "endpoint", ex.Route.Name, "method", r.Method, "path", ex.Target.Path,
 			"client", audit.ClientName(clientMap(doc)), "reasons", reason)
@@ -167,12 +175,19 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if recErr != nil {
 		// No record, no request.
+		p.cfg.Metrics.request(ex.Route.Name, "refused")
 		p.log.Error("audit log unavailable; refusing", "decision_id", ex.ID, "error", recErr)
 		writeError(w, http.StatusServiceUnavailable, "the audit log cannot be written, so nothing was forwarded: "+recErr.Error())
 		return
 	}
+	p.cfg.Metrics.request(ex.Route.Name, "allow")
 	ctx := context.WithValue(r.Context(), exchangeKey{}, ex)
 	rec := &responseRecorder{ResponseWriter: w}
+	forwardStart := time.Now()
+	if ex.Route.Stream && !ex.Route.Hijack {
+		p.cfg.Metrics.gauge(func(m *Metrics) prometheus.Gauge { return m.OpenStreams }, 1)
+		defer p.cfg.Metrics.gauge(func(m *Metrics) prometheus.Gauge { return m.OpenStreams }, -1)
+	}
 	switch {
 	case ex.Route.Local:
 		if p.cfg.Local == nil {
@@ -189,6 +204,10 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			defer cancel()
 		}
 		p.forward.ServeHTTP(rec, r.WithContext(ctx))
+	}
+	if !ex.Route.Stream {
+		p.cfg.Metrics.duration(ex.Route.Name, "proxy", forwardStart.Sub(start))
+		p.cfg.Metrics.duration(ex.Route.Name, "daemon", time.Since(forwardStart))
 	}
 	p.recordOutcome(ex, rec)
 	if p.cfg.OnOutcome != nil {

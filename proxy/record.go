@@ -13,6 +13,11 @@ import (
 // refuse answers a request xcsproxy turned away before (or instead of)
 // asking the policy, and records that refusal.
 func (p *Proxy) refuse(w http.ResponseWriter, r *http.Request, ex *Exchange, herr *Error) {
+	endpoint := Unknown
+	if ex != nil && ex.Route != nil {
+		endpoint = ex.Route.Name
+	}
+	p.cfg.Metrics.request(endpoint, "refused")
 	p.log.Info("refused", "method", r.Method, "uri", truncate(r.RequestURI), "status", herr.Status, "reason", herr.Message)
 	if p.cfg.Audit != nil {
 		rec := &audit.Record{
@@ -30,7 +35,7 @@ func (p *Proxy) refuse(w http.ResponseWriter, r *http.Request, ex *Exchange, her
 		if ex != nil && ex.Route != nil {
 			rec.DecisionID, rec.Endpoint = ex.ID, ex.Route.Name
 		}
-		if err := p.cfg.Audit.Append(rec); err != nil {
+		if err := p.append(rec); err != nil {
 			p.log.Error("audit log unavailable", "error", err)
 		}
 	}
@@ -50,7 +55,7 @@ func (p *Proxy) recordDecision(ex *Exchange, doc map[string]any, status int) err
 	if !res.Allow {
 		res.Status = http.StatusForbidden
 	}
-	return p.cfg.Audit.Append(&audit.Record{
+	return p.append(&audit.Record{
 		Type:           audit.TypeDecision,
 		DecisionID:     ex.ID,
 		Timestamp:      time.Now().UTC(),
@@ -72,7 +77,7 @@ func (p *Proxy) recordOutcome(ex *Exchange, rec *responseRecorder) {
 	if p.cfg.Audit == nil {
 		return
 	}
-	err := p.cfg.Audit.Append(&audit.Record{
+	err := p.append(&audit.Record{
 		Type:       audit.TypeOutcome,
 		DecisionID: ex.ID,
 		Timestamp:  time.Now().UTC(),
@@ -88,6 +93,19 @@ func (p *Proxy) recordOutcome(ex *Exchange, rec *responseRecorder) {
 		p.log.Error("audit outcome not written", "decision_id", ex.ID, "error", err)
 	}
 }
+
+// append writes one record, timing it and remembering whether the log
+// can be written (for readiness).
+func (p *Proxy) append(rec *audit.Record) error {
+	start := time.Now()
+	err := p.cfg.Audit.Append(rec)
+	p.cfg.Metrics.auditWrite(time.Since(start), err)
+	p.auditBroken.Store(err != nil)
+	return err
+}
+
+// AuditHealthy reports whether the last audit write succeeded.
+func (p *Proxy) AuditHealthy() bool { return !p.auditBroken.Load() }
 
 func clientMap(doc map[string]any) map[string]any {
 	c, _ := doc["client"].(map[string]any)

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // tunnel forwards a protocol-switching request (attach, exec start). The
@@ -52,6 +54,8 @@ func (p *Proxy) tunnel(w http.ResponseWriter, r *http.Request, ex *Exchange) {
 		up.Close()
 		return
 	}
+	p.cfg.Metrics.gauge(func(m *Metrics) prometheus.Gauge { return m.OpenTunnels }, 1)
+	defer p.cfg.Metrics.gauge(func(m *Metrics) prometheus.Gauge { return m.OpenTunnels }, -1)
 	p.track(client)
 	p.track(up)
 	defer p.untrack(client)

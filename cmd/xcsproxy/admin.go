@@ -7,16 +7,32 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/sys/unix"
 
 	"github.com/xcsproxy/xcsproxy/policy"
 	"github.com/xcsproxy/xcsproxy/proxy"
 )
 
-// startAdmin serves /healthz (the process answers) and /readyz (the daemon
-// answers and a policy is loaded) on a unix socket or a loopback address.
-func startAdmin(addr string, engine *policy.Engine, up *proxy.Upstream, pprofOn bool) (*http.Server, error) {
+// startAdmin serves /healthz (the process answers), /readyz (the daemon
+// answers, a policy is loaded, the audit log can be written) and /metrics
+// on a unix socket or a loopback address.
+// admin is what the admin endpoints look at.
+type admin struct {
+	engine   *policy.Engine
+	up       *proxy.Upstream
+	p        *proxy.Proxy
+	auditLog string // "" when the audit log is off
+	registry *prometheus.Registry
+	pprof    bool
+}
+
+func startAdmin(addr string, a admin) (*http.Server, error) {
 	var l net.Listener
 	var err error
 	if path, ok := strings.CutPrefix(addr, "unix://"); ok {
@@ -35,15 +51,25 @@ func startAdmin(addr string, engine *policy.Engine, up *proxy.Upstream, pprofOn 
 	if err != nil {
 		return nil, fmt.Errorf("admin listener: %w", err)
 	}
-	client := &http.Client{Transport: up.Transport, Timeout: 3 * time.Second}
+	client := &http.Client{Transport: a.up.Transport, Timeout: 3 * time.Second}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		if engine.Current() == nil {
+		if a.engine.Current() == nil {
 			http.Error(w, "no policy loaded", http.StatusServiceUnavailable)
 			return
+		}
+		if a.auditLog != "" {
+			if !a.p.AuditHealthy() {
+				http.Error(w, "the last audit write failed: requests are being refused", http.StatusServiceUnavailable)
+				return
+			}
+			if err := unix.Access(filepath.Dir(a.auditLog), unix.W_OK); err != nil {
+				http.Error(w, "audit directory not writable: "+err.Error(), http.StatusServiceUnavailable)
+				return
+			}
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 		defer cancel()
@@ -60,7 +86,8 @@ func startAdmin(addr string, engine *policy.Engine, up *proxy.Upstream, pprofOn 
 		}
 		fmt.Fprintln(w, "ready")
 	})
-	if pprofOn {
+	mux.Handle("GET /metrics", promhttp.HandlerFor(a.registry, promhttp.HandlerOpts{}))
+	if a.pprof {
 		// Profiles show request data in memory: only on an admin address
 		// that is already loopback or a unix socket, and only when asked.
 		mux.HandleFunc("/debug/pprof/", pprof.Index)

@@ -23,7 +23,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCmd(), policyCmd(), auditCmd(), commandCmd())
+	root.AddCommand(serveCmd(), policyCmd(), auditCmd(), commandCmd(), healthCmd(), doctorCmd())
 	if err := root.Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "xcsproxy:", err)
 		os.Exit(exitCode(err))

@@ -16,7 +16,10 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/xcsproxy/xcsproxy/audit"
 	"github.com/xcsproxy/xcsproxy/commands"
@@ -68,35 +71,7 @@ func serveCmd() *cobra.Command {
 			return runServe(cmd.Context(), o)
 		},
 	}
-	f := cmd.Flags()
-	f.StringArrayVar(&o.listen, "listen", []string{"unix:///run/xcsproxy/docker.sock"}, "client listener, unix:///PATH or tcp://HOST:PORT (repeatable)")
-	f.StringVar(&o.socketMode, "socket-mode", "0660", "permissions of unix listener sockets (octal)")
-	f.StringVar(&o.socketGroup, "socket-group", "", "group (name or gid) owning unix listener sockets")
-	f.StringVar(&o.tlsCert, "tls-cert", "", "server certificate for tcp:// listeners")
-	f.StringVar(&o.tlsKey, "tls-key", "", "server key for tcp:// listeners")
-	f.StringVar(&o.tlsClientCA, "tls-client-ca", "", "CA bundle that client certificates must chain to")
-	f.BoolVar(&o.allowPlainLoopback, "insecure-allow-plain-loopback", false, "allow a plain-TCP listener on a loopback address (local experiments only)")
-	f.StringVar(&o.upstream, "upstream", "unix:///var/run/docker.sock", "the Docker daemon, unix:///PATH or tcp://HOST:PORT (with --upstream-tls-*)")
-	f.StringVar(&o.upstreamCA, "upstream-tls-ca", "", "CA bundle for a tcp:// upstream")
-	f.StringVar(&o.upstreamCert, "upstream-tls-cert", "", "client certificate for a tcp:// upstream")
-	f.StringVar(&o.upstreamKey, "upstream-tls-key", "", "client key for a tcp:// upstream")
-	f.StringVar(&o.policies, "policies", "", "policy directory (Rego + config.yaml), hot-reloaded; default: the embedded pack")
-	f.StringVar(&o.adminListen, "admin-listen", "", "health endpoint address, unix:///PATH or HOST:PORT on loopback; empty: off")
-	f.Int64Var(&o.maxBody, "max-body", 2<<20, "largest request body inspected, in bytes (larger: 413)")
-	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown waits for open requests and streams")
-	f.DurationVar(&o.requestTimeout, "request-timeout", 2*time.Minute, "bound on a finite (non-streaming) request")
-	f.StringArrayVar(&o.protect, "protect-path", []string{"/var/run/docker.sock", "/run/docker.sock", "/var/run/docker", "/run/containerd", "/var/lib/docker", "/var/lib/containerd"},
-		"host path no container may bind, under any alias (the upstream and listen sockets are always added)")
-	f.StringVar(&o.auditLog, "audit-log", "/var/log/xcsproxy/audit.log", "tamper-evident decision log (JSON lines); \"none\" turns it off")
-	f.Int64Var(&o.auditMaxSize, "audit-max-size", 100<<20, "rotate the audit log at this many bytes")
-	f.IntVar(&o.auditKeep, "audit-keep", 10, "rotated audit files to keep")
-	f.StringVar(&o.auditSync, "audit-sync", "batch", "when records reach the disk: always (before forwarding), batch (background, ms behind) or none")
-	f.StringVar(&o.commandsDir, "commands", "", "directory of XNAT Command JSON files (hot-reloaded); image org.nrg.commands labels are read too")
-	f.StringVar(&o.buildRoot, "build-root", "/data/xnat/build", "host directory where launched Commands get fresh output directories")
-	f.StringArrayVar(&o.pathTranslation, "path-translation", nil, "XNAT_PREFIX=HOST_PREFIX for paths in XNAT objects (repeatable)")
-	f.BoolVar(&o.pprof, "debug-pprof", false, "serve /debug/pprof on --admin-listen (for profiling; shows request data in memory)")
-	f.StringVar(&o.logLevel, "log-level", "info", "trace, debug, info, warn or error")
-	f.StringVar(&o.logFormat, "log-format", "auto", "text, json, or auto (text on a terminal)")
+	addServeFlags(cmd.Flags(), o)
 	return cmd
 }
 
@@ -139,8 +114,18 @@ func runServe(ctx context.Context, o *serveOptions) error {
 		return err
 	}
 	engine := policy.NewEngine(set)
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := proxy.NewMetrics(registry, version)
 	if o.policies != "" {
-		if err := policy.Watch(ctx, engine, o.policies, log.Named("policy"), nil); err != nil {
+		onReload := func(_ string, err error) {
+			result := "ok"
+			if err != nil {
+				result = "error"
+			}
+			metrics.PolicyReloads.WithLabelValues(result).Inc()
+		}
+		if err := policy.Watch(ctx, engine, o.policies, log.Named("policy"), onReload); err != nil {
 			return err
 		}
 	}
@@ -210,6 +195,7 @@ func runServe(ctx context.Context, o *serveOptions) error {
 		return err
 	}
 	p := proxy.New(proxy.Config{
+		Metrics:        metrics,
 		Local:          &commands.API{Launcher: launcher},
 		OnOutcome:      refreshOnImageChange(ctx, launcher.Store, facts, log.Named("commands")),
 		Audit:          recorder,
@@ -237,11 +223,15 @@ func runServe(ctx context.Context, o *serveOptions) error {
 		go func(l net.Listener) { errc <- srv.Serve(l) }(l)
 	}
 	if o.adminListen != "" {
-		admin, err := startAdmin(o.adminListen, engine, up, o.pprof)
+		auditLog := o.auditLog
+		if auditLog == "none" {
+			auditLog = ""
+		}
+		adminSrv, err := startAdmin(o.adminListen, admin{engine: engine, up: up, p: p, auditLog: auditLog, registry: registry, pprof: o.pprof})
 		if err != nil {
 			return err
 		}
-		servers = append(servers, admin)
+		servers = append(servers, adminSrv)
 	}
 	log.Info("serving", "listen", o.listen, "upstream", o.upstream, "policy_revision", set.Revision, "version", version)
 
@@ -279,4 +269,37 @@ func protectedPaths(o *serveOptions) []string {
 		}
 	}
 	return paths
+}
+
+// addServeFlags declares serve's flags; doctor takes the same ones, so it
+// checks exactly the configuration serve would run.
+func addServeFlags(f *pflag.FlagSet, o *serveOptions) {
+	f.StringArrayVar(&o.listen, "listen", []string{"unix:///run/xcsproxy/docker.sock"}, "client listener, unix:///PATH or tcp://HOST:PORT (repeatable)")
+	f.StringVar(&o.socketMode, "socket-mode", "0660", "permissions of unix listener sockets (octal)")
+	f.StringVar(&o.socketGroup, "socket-group", "", "group (name or gid) owning unix listener sockets")
+	f.StringVar(&o.tlsCert, "tls-cert", "", "server certificate for tcp:// listeners")
+	f.StringVar(&o.tlsKey, "tls-key", "", "server key for tcp:// listeners")
+	f.StringVar(&o.tlsClientCA, "tls-client-ca", "", "CA bundle that client certificates must chain to")
+	f.BoolVar(&o.allowPlainLoopback, "insecure-allow-plain-loopback", false, "allow a plain-TCP listener on a loopback address (local experiments only)")
+	f.StringVar(&o.upstream, "upstream", "unix:///var/run/docker.sock", "the Docker daemon, unix:///PATH or tcp://HOST:PORT (with --upstream-tls-*)")
+	f.StringVar(&o.upstreamCA, "upstream-tls-ca", "", "CA bundle for a tcp:// upstream")
+	f.StringVar(&o.upstreamCert, "upstream-tls-cert", "", "client certificate for a tcp:// upstream")
+	f.StringVar(&o.upstreamKey, "upstream-tls-key", "", "client key for a tcp:// upstream")
+	f.StringVar(&o.policies, "policies", "", "policy directory (Rego + config.yaml), hot-reloaded; default: the embedded pack")
+	f.StringVar(&o.adminListen, "admin-listen", "", "health endpoint address, unix:///PATH or HOST:PORT on loopback; empty: off")
+	f.Int64Var(&o.maxBody, "max-body", 2<<20, "largest request body inspected, in bytes (larger: 413)")
+	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown waits for open requests and streams")
+	f.DurationVar(&o.requestTimeout, "request-timeout", 2*time.Minute, "bound on a finite (non-streaming) request")
+	f.StringArrayVar(&o.protect, "protect-path", []string{"/var/run/docker.sock", "/run/docker.sock", "/var/run/docker", "/run/containerd", "/var/lib/docker", "/var/lib/containerd"},
+		"host path no container may bind, under any alias (the upstream and listen sockets are always added)")
+	f.StringVar(&o.auditLog, "audit-log", "/var/log/xcsproxy/audit.log", "tamper-evident decision log (JSON lines); \"none\" turns it off")
+	f.Int64Var(&o.auditMaxSize, "audit-max-size", 100<<20, "rotate the audit log at this many bytes")
+	f.IntVar(&o.auditKeep, "audit-keep", 10, "rotated audit files to keep")
+	f.StringVar(&o.auditSync, "audit-sync", "batch", "when records reach the disk: always (before forwarding), batch (background, ms behind) or none")
+	f.StringVar(&o.commandsDir, "commands", "", "directory of XNAT Command JSON files (hot-reloaded); image org.nrg.commands labels are read too")
+	f.StringVar(&o.buildRoot, "build-root", "/data/xnat/build", "host directory where launched Commands get fresh output directories")
+	f.StringArrayVar(&o.pathTranslation, "path-translation", nil, "XNAT_PREFIX=HOST_PREFIX for paths in XNAT objects (repeatable)")
+	f.BoolVar(&o.pprof, "debug-pprof", false, "serve /debug/pprof on --admin-listen (for profiling; shows request data in memory)")
+	f.StringVar(&o.logLevel, "log-level", "info", "trace, debug, info, warn or error")
+	f.StringVar(&o.logFormat, "log-format", "auto", "text, json, or auto (text on a terminal)")
 }

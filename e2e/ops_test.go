@@ -1,0 +1,203 @@
+package e2e
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func scrape(t *testing.T, addr string) string {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+// metric reads one series' value ("" when absent).
+func metric(text, series string) float64 {
+	re := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(series) + ` (\S+)$`)
+	m := re.FindStringSubmatch(text)
+	if m == nil {
+		return -1
+	}
+	v, _ := strconv.ParseFloat(m[1], 64)
+	return v
+}
+
+func TestMetricsMoveWithTraffic(t *testing.T) {
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	p := startProxy(t, "--admin-listen", addr)
+	before := scrape(t, addr)
+	for _, name := range []string{"xcsproxy_build_info", "xcsproxy_policy_evaluation_seconds", "xcsproxy_audit_write_seconds",
+		"xcsproxy_request_duration_seconds", "xcsproxy_open_streams", "xcsproxy_open_tunnels", "xcsproxy_policy_reloads_total", "xcsproxy_audit_write_failures_total"} {
+		if !strings.Contains(before, name) {
+			t.Errorf("/metrics has no %s", name)
+		}
+	}
+	hc := p.HTTP()
+	for i := 0; i < 5; i++ {
+		resp, err := hc.Get("http://docker/_ping")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	send(t, hc, attack{method: "POST", path: "/containers/x/exec", body: `{"Cmd":["id"]}`})
+	// An open event stream shows as an open stream.
+	stream, err := p.HTTP().Get("http://docker/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := scrape(t, addr)
+	stream.Body.Close()
+	checks := []struct {
+		series  string
+		atLeast float64
+	}{
+		{`xcsproxy_requests_total{decision="allow",endpoint="system.ping"}`, metric(before, `xcsproxy_requests_total{decision="allow",endpoint="system.ping"}`) + 5},
+		{`xcsproxy_requests_total{decision="deny",endpoint="exec.create"}`, 1},
+		{`xcsproxy_policy_evaluation_seconds_count`, metric(before, `xcsproxy_policy_evaluation_seconds_count`) + 6},
+		{`xcsproxy_audit_write_seconds_count`, metric(before, `xcsproxy_audit_write_seconds_count`) + 6},
+		{`xcsproxy_request_duration_seconds_count{endpoint="system.ping",part="daemon"}`, 5},
+		{`xcsproxy_open_streams`, 1},
+	}
+	for _, c := range checks {
+		if got := metric(after, c.series); got < c.atLeast {
+			t.Errorf("%s = %v, want at least %v", c.series, got, c.atLeast)
+		}
+	}
+}
+
+// forwarder is a unix socket in front of the real daemon that the test can
+// take away and bring back, as when dockerd restarts.
+type forwarder struct {
+	path string
+	mu   sync.Mutex
+	l    net.Listener
+}
+
+func (f *forwarder) start(t *testing.T) {
+	t.Helper()
+	l, err := net.Listen("unix", f.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.mu.Lock()
+	f.l = l
+	f.mu.Unlock()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				up, err := net.Dial("unix", "/var/run/docker.sock")
+				if err != nil {
+					c.Close()
+					return
+				}
+				go func() { io.Copy(up, c); up.Close() }()
+				io.Copy(c, up)
+				c.Close()
+			}()
+		}
+	}()
+}
+
+func (f *forwarder) stop() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.l != nil {
+		f.l.Close()
+		f.l = nil
+	}
+	os.Remove(f.path)
+}
+
+func TestReadinessFollowsTheDaemonSocket(t *testing.T) {
+	dir, err := os.MkdirTemp("", "xf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	f := &forwarder{path: filepath.Join(dir, "docker.sock")}
+	f.start(t)
+	defer f.stop()
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	startProxy(t, "--upstream", "unix://"+f.path, "--admin-listen", addr)
+	ready := func() int {
+		resp, err := http.Get("http://" + addr + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := ready(); got != 200 {
+		t.Fatalf("readyz with the daemon up: %d", got)
+	}
+	f.stop()
+	waitFor(t, 10*time.Second, "readyz to turn unready without the daemon", func() bool { return ready() == http.StatusServiceUnavailable })
+	f.start(t)
+	waitFor(t, 10*time.Second, "readyz to turn ready again", func() bool { return ready() == 200 })
+}
+
+func TestDoctor(t *testing.T) {
+	good := func(dir string) []string {
+		return []string{"doctor", "--listen", "unix://" + filepath.Join(dir, "d.sock"), "--audit-log", filepath.Join(dir, "audit.log")}
+	}
+	t.Run("a healthy setup is all well", func(t *testing.T) {
+		out, err := xcsproxy(t, good(t.TempDir())...)
+		if err != nil || !strings.Contains(out, "all well") {
+			t.Fatalf("doctor: %v\n%s", err, out)
+		}
+	})
+	for _, c := range []struct {
+		name  string
+		extra func(dir string) []string
+		says  []string
+	}{
+		{"a broken policy", func(dir string) []string {
+			pol := filepath.Join(dir, "pol")
+			os.MkdirAll(pol, 0o755)
+			os.WriteFile(filepath.Join(pol, "x.rego"), []byte("package xcsproxy\ndecision := {{"), 0o644)
+			return []string{"--policies", pol}
+		}, []string{"does not load", "x.rego", "fix: "}},
+		{"an unwritable audit path", func(dir string) []string {
+			file := filepath.Join(dir, "not-a-dir")
+			os.WriteFile(file, nil, 0o644)
+			return []string{"--audit-log", filepath.Join(file, "audit.log")}
+		}, []string{"audit directory", "fix: "}},
+		{"a plain-TCP listener", func(dir string) []string { return []string{"--listen", "tcp://0.0.0.0:2375"} },
+			[]string{"plain TCP", "fix: "}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			cmd := exec.Command(binary, append(good(dir), c.extra(dir)...)...)
+			out, err := cmd.CombinedOutput()
+			if err == nil {
+				t.Fatalf("doctor exited 0:\n%s", out)
+			}
+			for _, s := range c.says {
+				if !strings.Contains(string(out), s) {
+					t.Errorf("doctor output does not say %q:\n%s", s, out)
+				}
+			}
+		})
+	}
+}
