@@ -3,7 +3,7 @@
 GO ?= go
 SOCKET ?= /run/xcsproxy/docker.sock
 
-.PHONY: run test build lint docker-up bench
+.PHONY: run test build lint docker-up bench image
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/xcsproxy ./cmd/xcsproxy
@@ -28,3 +28,7 @@ test: docker-up lint
 
 bench: docker-up
 	$(GO) run ./bench
+
+# The container image (Dockerfile): FROM scratch around the static binary.
+image: docker-up build
+	docker build -t xcsproxy:latest .
