@@ -3,7 +3,7 @@
 GO ?= go
 SOCKET ?= /run/xcsproxy/docker.sock
 
-.PHONY: run test build lint docker-up bench image
+.PHONY: run test build lint docker-up bench image fuzz
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/xcsproxy ./cmd/xcsproxy
@@ -21,10 +21,18 @@ lint:
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-test: docker-up lint
+test: docker-up lint fuzz
 	$(GO) run ./cmd/xcsproxy policy test policies
 	$(GO) run ./cmd/xcsproxy policy check policies
 	$(GO) test -race -count=1 -timeout 20m ./...
+
+# Each fuzz target briefly; a finding fails the run and lands in testdata/fuzz.
+FUZZTIME ?= 8s
+fuzz:
+	$(GO) test ./proxy -run XXX -fuzz FuzzParseTarget -fuzztime $(FUZZTIME)
+	$(GO) test ./proxy -run XXX -fuzz FuzzCreateBody -fuzztime $(FUZZTIME)
+	$(GO) test ./commands -run XXX -fuzz FuzzResolve -fuzztime $(FUZZTIME)
+	$(GO) test ./audit -run XXX -fuzz FuzzVerifyLine -fuzztime $(FUZZTIME)
 
 bench: docker-up
 	$(GO) run ./bench
