@@ -13,6 +13,9 @@ import (
 	"github.com/docker/docker/client"
 )
 
+// FactsUserAgent is the User-Agent of xcsproxy's own lookups.
+const FactsUserAgent = "xcsproxy-facts"
+
 // ManagedLabel marks every container and service created through xcsproxy
 // (the policy's patch stamps it); ownership rules and list filters use it.
 const ManagedLabel = "org.xcsproxy.managed"
@@ -36,6 +39,8 @@ func NewFacts(up *Upstream, protected []string) (*Facts, error) {
 	api, err := client.NewClientWithOpts(
 		client.WithHTTPClient(&http.Client{Transport: up.Transport}),
 		client.WithAPIVersionNegotiation(),
+		// Named, so the daemon's logs (and tests) tell lookups from clients.
+		client.WithUserAgent(FactsUserAgent),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("facts client: %w", err)

@@ -56,6 +56,9 @@ type serveOptions struct {
 	buildRoot          string
 	pathTranslation    []string
 	pprof              bool
+	headerTimeout      time.Duration
+	idleTimeout        time.Duration
+	maxHeaderBytes     int
 }
 
 func serveCmd() *cobra.Command {
@@ -214,9 +217,9 @@ func runServe(ctx context.Context, o *serveOptions) error {
 		srv := &http.Server{
 			Handler:           p,
 			ConnContext:       proxy.ConnContext(o.listen[i]),
-			ReadHeaderTimeout: 10 * time.Second,
-			IdleTimeout:       2 * time.Minute,
-			MaxHeaderBytes:    64 << 10,
+			ReadHeaderTimeout: o.headerTimeout,
+			IdleTimeout:       o.idleTimeout,
+			MaxHeaderBytes:    o.maxHeaderBytes,
 			ErrorLog:          log.Named("http").StandardLogger(&hclog.StandardLoggerOptions{InferLevels: true}),
 		}
 		servers = append(servers, srv)
@@ -299,6 +302,9 @@ func addServeFlags(f *pflag.FlagSet, o *serveOptions) {
 	f.StringVar(&o.commandsDir, "commands", "", "directory of XNAT Command JSON files (hot-reloaded); image org.nrg.commands labels are read too")
 	f.StringVar(&o.buildRoot, "build-root", "/data/xnat/build", "host directory where launched Commands get fresh output directories")
 	f.StringArrayVar(&o.pathTranslation, "path-translation", nil, "XNAT_PREFIX=HOST_PREFIX for paths in XNAT objects (repeatable)")
+	f.DurationVar(&o.headerTimeout, "header-timeout", 10*time.Second, "time a client has to send a request's headers (slow clients are cut off)")
+	f.DurationVar(&o.idleTimeout, "idle-timeout", 2*time.Minute, "how long an idle keep-alive connection is kept")
+	f.IntVar(&o.maxHeaderBytes, "max-header-bytes", 64<<10, "largest request header block (larger: 431)")
 	f.BoolVar(&o.pprof, "debug-pprof", false, "serve /debug/pprof on --admin-listen (for profiling; shows request data in memory)")
 	f.StringVar(&o.logLevel, "log-level", "info", "trace, debug, info, warn or error")
 	f.StringVar(&o.logFormat, "log-format", "auto", "text, json, or auto (text on a terminal)")
