@@ -27,4 +27,3 @@ func mustReseal(s *sealedLine) []byte {
 	line, _ := seal(s.prevHash, append(append([]byte{}, s.body...), '}'))
 	return line
 }
-
