@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"io"
 	"net"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -23,6 +25,15 @@ type countingUpstream struct {
 	sock      string
 	forwarded atomic.Int64
 	srv       *http.Server
+
+	mu   sync.Mutex
+	last seenRequest // the last client request that reached the daemon
+}
+
+// seenRequest is a request as the daemon received it.
+type seenRequest struct {
+	Method, Path, Query string
+	Body                []byte
 }
 
 func newCountingUpstream(t *testing.T) *countingUpstream {
@@ -47,6 +58,11 @@ func newCountingUpstream(t *testing.T) *countingUpstream {
 	u.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.UserAgent() != "xcsproxy-facts" {
 			u.forwarded.Add(1)
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			u.mu.Lock()
+			u.last = seenRequest{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: body}
+			u.mu.Unlock()
 		}
 		rp.ServeHTTP(w, r)
 	})}

@@ -242,3 +242,12 @@ defaults: {no_new_privileges: true, pids_limit: 4096}
 }
 
 func imageRemoveForce() image.RemoveOptions { return image.RemoveOptions{Force: true} }
+
+func readFileString(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

@@ -140,7 +140,10 @@ func versionSegment(s string) (string, bool) {
 	}
 	v := s[1:]
 	major, minor, ok := strings.Cut(v, ".")
-	if !ok || !digits(major) || !digits(minor) || len(major) > 3 || len(minor) > 3 {
+	// One spelling per version: no leading zeros ("v01.41" would be judged
+	// as one string and forwarded as another).
+	if !ok || !digits(major) || !digits(minor) || len(major) > 3 || len(minor) > 3 ||
+		(len(major) > 1 && major[0] == '0') || (len(minor) > 1 && minor[0] == '0') {
 		return "", true
 	}
 	return v, true

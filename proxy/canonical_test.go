@@ -27,6 +27,7 @@ func TestParseTargetRefusesNonCanonicalForms(t *testing.T) {
 		{"version below the floor", "/v1.23/containers/abc/start"},
 		{"malformed version", "/v1/containers/json"},
 		{"three-part version", "/v1.4.1/containers/json"},
+		{"version with a leading zero", "/v01.41/containers/json"},
 		{"bad percent-encoding", "/containers/%zz/json"},
 		{"semicolon in query", "/containers/json?all=1;x=2"},
 	} {
