@@ -137,7 +137,7 @@ func ClientName(c map[string]any) string {
 
 // ImageOf is the image a decision record names, if any.
 func ImageOf(rec *Record) string {
-	img, ok := rec.Input["image"].(map[string]any)
+	img, ok := rec.InputMap()["image"].(map[string]any)
 	if !ok {
 		return ""
 	}
@@ -152,14 +152,14 @@ func mentionsContainer(rec *Record, outcome *Outcome, c string) bool {
 	if outcome != nil && strings.HasPrefix(outcome.ObjectID, c) {
 		return true
 	}
-	if t, ok := rec.Input["target"].(map[string]any); ok {
+	if t, ok := rec.InputMap()["target"].(map[string]any); ok {
 		id, _ := t["id"].(string)
 		name, _ := t["name"].(string)
 		if strings.HasPrefix(id, c) || name == c {
 			return true
 		}
 	}
-	if req, ok := rec.Input["request"].(map[string]any); ok {
+	if req, ok := rec.InputMap()["request"].(map[string]any); ok {
 		if params, ok := req["params"].(map[string]any); ok && params["id"] == c {
 			return true
 		}

@@ -3,6 +3,7 @@ package audit
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"time"
 )
 
@@ -28,12 +29,14 @@ type Record struct {
 	RequestPath    string         `json:"request_path,omitempty"`
 	Client         map[string]any `json:"client,omitempty"`
 	PolicyRevision string         `json:"policy_revision,omitempty"`
-	Input          map[string]any `json:"input,omitempty"`
-	Result         *Result        `json:"result,omitempty"`
-	Labels         map[string]any `json:"labels,omitempty"`
-	Metrics        map[string]any `json:"metrics,omitempty"`
-	Outcome        *Outcome       `json:"outcome,omitempty"`
-	PrevHash       string         `json:"prev_hash"`
+	// Input is the (redacted) policy input: a map, or its JSON as a
+	// json.RawMessage when the writer already has the bytes.
+	Input    any            `json:"input,omitempty"`
+	Result   *Result        `json:"result,omitempty"`
+	Labels   map[string]any `json:"labels,omitempty"`
+	Metrics  map[string]any `json:"metrics,omitempty"`
+	Outcome  *Outcome       `json:"outcome,omitempty"`
+	PrevHash string         `json:"prev_hash"`
 }
 
 // Result is the decision as the policy gave it (or the refusal before it).
@@ -63,4 +66,17 @@ func NewDecisionID() string {
 	b[8] = b[8]&0x3f | 0x80
 	h := hex.EncodeToString(b[:])
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+// InputMap is the record's input as a generic document.
+func (r *Record) InputMap() map[string]any {
+	switch in := r.Input.(type) {
+	case map[string]any:
+		return in
+	case json.RawMessage:
+		var m map[string]any
+		_ = json.Unmarshal(in, &m)
+		return m
+	}
+	return nil
 }

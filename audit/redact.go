@@ -108,3 +108,45 @@ func RedactPatch(patch map[string]any, extra []string) map[string]any {
 	out, _ := redactValue(patch, "", extra).(map[string]any)
 	return out
 }
+
+// NeedsRedaction reports whether RedactInput would change anything, without
+// copying: most requests carry no secrets, and their input can then be
+// logged as the bytes already encoded for the policy.
+func NeedsRedaction(in map[string]any, extra []string) bool {
+	if req, ok := in["request"].(map[string]any); ok {
+		if ep, _ := req["endpoint"].(string); endpointsWithSecretBodies[ep] && req["body"] != nil {
+			return true
+		}
+	}
+	return needsRedaction(in, extra)
+}
+
+func needsRedaction(v any, extra []string) bool {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, val := range t {
+			if strings.EqualFold(k, "Env") && val != nil {
+				return true
+			}
+			if s, ok := val.(string); ok && s != "" && secretKey(k) {
+				return true
+			}
+			if needsRedaction(val, extra) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range t {
+			if needsRedaction(e, extra) {
+				return true
+			}
+		}
+	case string:
+		for _, secret := range extra {
+			if secret != "" && strings.Contains(t, secret) {
+				return true
+			}
+		}
+	}
+	return false
+}

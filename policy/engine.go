@@ -38,17 +38,23 @@ func (e *Engine) Swap(s *Set) *Set { return e.current.Swap(s) }
 // Decide evaluates the decision for one input document. It never returns an
 // error: every failure is a deny whose reason says what failed.
 func (e *Engine) Decide(ctx context.Context, input map[string]any) Decision {
+	key, _ := inputKey(input)
+	return e.DecideKeyed(ctx, input, key)
+}
+
+// DecideKeyed is Decide for a caller that already has the input's
+// canonical JSON (sorted keys), used as the memo key.
+func (e *Engine) DecideKeyed(ctx context.Context, input map[string]any, key string) Decision {
 	s := e.current.Load()
 	if s == nil {
 		return deny("policy error: no policy loaded")
 	}
-	var key string
-	if s.memo != nil {
-		var ok bool
-		if key, ok = inputKey(input); ok {
-			if d, hit := s.memo.get(key); hit {
-				return d
-			}
+	if s.memo == nil {
+		key = ""
+	}
+	if key != "" {
+		if d, hit := s.memo.get(key); hit {
+			return d
 		}
 	}
 	value, err := ast.InterfaceToValue(input)

@@ -150,8 +150,11 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	doc := ex.Input.Map()
+	// One encoding of the input serves as the decision memo's key and,
+	// when it holds nothing to redact, as the audit record's input.
+	encoded := encodeInput(doc)
 	evalStart := time.Now()
-	ex.Decision = p.cfg.Engine.Decide(r.Context(), doc)
+	ex.Decision = p.cfg.Engine.DecideKeyed(r.Context(), doc, string(encoded))
 	ex.EvalTime = time.Since(evalStart)
 	p.cfg.Metrics.eval(ex.EvalTime)
 	if ex.Decision.Allow && len(ex.Decision.Patch) > 0 {
@@ -162,9 +165,10 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			ex.Decision = policy.Decision{Allow: false, Reasons: []string{"the policy's patch could not be applied: " + err.Error()}}
 		} else {
 			doc = ex.Input.Map()
+			encoded = nil
 		}
 	}
-	recErr := p.recordDecision(ex, doc, 0)
+	recErr := p.recordDecision(ex, doc, encoded)
 	if !ex.Decision.Allow {
 		p.cfg.Metrics.request(ex.Route.Name, "deny")
 		reason := strings.Join(ex.Decision.Reasons, "; ")
@@ -382,4 +386,16 @@ func decodeGeneric(ex *Exchange) error {
 	}
 	ex.Input.Request.Body = generic
 	return nil
+}
+
+// encodeInput renders the input as canonical JSON (sorted keys, no HTML
+// escaping); nil when it cannot be encoded.
+func encodeInput(doc map[string]any) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if enc.Encode(doc) != nil {
+		return nil
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte{'\n'})
 }

@@ -44,11 +44,15 @@ func (p *Proxy) refuse(w http.ResponseWriter, r *http.Request, ex *Exchange, her
 
 // recordDecision writes the decision record; its error means the request
 // must not be forwarded.
-func (p *Proxy) recordDecision(ex *Exchange, doc map[string]any, status int) error {
+func (p *Proxy) recordDecision(ex *Exchange, doc map[string]any, encoded []byte) error {
 	if p.cfg.Audit == nil {
 		return nil
 	}
-	res := &audit.Result{Allow: ex.Decision.Allow, Reasons: ex.Decision.Reasons, Patch: audit.RedactPatch(ex.Decision.Patch, nil), Status: status}
+	res := &audit.Result{Allow: ex.Decision.Allow, Reasons: ex.Decision.Reasons, Patch: audit.RedactPatch(ex.Decision.Patch, nil)}
+	var input any = json.RawMessage(encoded)
+	if encoded == nil || audit.NeedsRedaction(doc, nil) {
+		input = audit.RedactInput(doc, nil)
+	}
 	if res.Reasons == nil {
 		res.Reasons = []string{}
 	}
@@ -65,7 +69,7 @@ func (p *Proxy) recordDecision(ex *Exchange, doc map[string]any, status int) err
 		RequestPath:    ex.Target.Path,
 		Client:         clientMap(doc),
 		PolicyRevision: ex.Input.Proxy.PolicyRevision,
-		Input:          audit.RedactInput(doc, nil),
+		Input:          input,
 		Result:         res,
 		Labels:         map[string]any{"app": "xcsproxy", "version": p.cfg.Version},
 		Metrics:        map[string]any{"timer_rego_query_eval_ns": ex.EvalTime.Nanoseconds()},
