@@ -85,9 +85,10 @@ func TestMetricsMoveWithTraffic(t *testing.T) {
 // forwarder is a unix socket in front of the real daemon that the test can
 // take away and bring back, as when dockerd restarts.
 type forwarder struct {
-	path string
-	mu   sync.Mutex
-	l    net.Listener
+	path  string
+	mu    sync.Mutex
+	l     net.Listener
+	conns map[net.Conn]bool
 }
 
 func (f *forwarder) start(t *testing.T) {
@@ -111,6 +112,12 @@ func (f *forwarder) start(t *testing.T) {
 					c.Close()
 					return
 				}
+				f.mu.Lock()
+				if f.conns == nil {
+					f.conns = map[net.Conn]bool{}
+				}
+				f.conns[c], f.conns[up] = true, true
+				f.mu.Unlock()
 				go func() { io.Copy(up, c); up.Close() }()
 				io.Copy(c, up)
 				c.Close()
@@ -119,6 +126,8 @@ func (f *forwarder) start(t *testing.T) {
 	}()
 }
 
+// stop takes the socket away and cuts every open connection, as a daemon
+// restart does.
 func (f *forwarder) stop() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -126,6 +135,10 @@ func (f *forwarder) stop() {
 		f.l.Close()
 		f.l = nil
 	}
+	for c := range f.conns {
+		c.Close()
+	}
+	f.conns = nil
 	os.Remove(f.path)
 }
 

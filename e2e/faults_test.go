@@ -1,0 +1,143 @@
+package e2e
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// goroutines reads the proxy's goroutine count from /debug/pprof.
+func goroutines(t *testing.T, admin string) int {
+	t.Helper()
+	resp, err := http.Get("http://" + admin + "/debug/pprof/goroutine?debug=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	m := regexp.MustCompile(`goroutine profile: total (\d+)`).FindSubmatch(b)
+	if m == nil {
+		t.Fatalf("no goroutine count in %q", b[:min(len(b), 200)])
+	}
+	n, _ := strconv.Atoi(string(m[1]))
+	return n
+}
+
+func openFDs(t *testing.T, pid int) int {
+	t.Helper()
+	entries, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(entries)
+}
+
+// settles waits for a count to come back near its baseline.
+func settles(t *testing.T, what string, baseline, slack int, read func() int) {
+	t.Helper()
+	var last int
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if last = read(); last <= baseline+slack {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("%s did not come back: %d, baseline %d", what, last, baseline)
+}
+
+func TestFaultsAreSurvivedWithoutLeaks(t *testing.T) {
+	dir, err := os.MkdirTemp("", "xf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	f := &forwarder{path: filepath.Join(dir, "docker.sock")}
+	// The daemon's socket is not there when xcsproxy starts.
+	admin := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	p := startProxyNoWait(t, "--upstream", "unix://"+f.path, "--admin-listen", admin, "--debug-pprof", "--idle-timeout", "2s")
+	waitFor(t, 15*time.Second, "the admin endpoint", func() bool {
+		resp, err := http.Get("http://" + admin + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err == nil
+	})
+	hc := p.HTTP()
+	status := func() int {
+		resp, err := hc.Get("http://docker/_ping")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := status(); got != http.StatusBadGateway {
+		t.Fatalf("ping with no daemon: %d, want 502", got)
+	}
+	f.start(t)
+	defer f.stop()
+	waitFor(t, 5*time.Second, "service once the daemon appears", func() bool { return status() == 200 })
+	hc.CloseIdleConnections()
+	baseG, baseFD := goroutines(t, admin), openFDs(t, p.cmd.Process.Pid)
+
+	t.Run("the daemon goes away during an event stream", func(t *testing.T) {
+		resp, err := p.HTTP().Get("http://docker/events")
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() { io.Copy(io.Discard, resp.Body); close(done) }()
+		time.Sleep(200 * time.Millisecond)
+		f.stop()
+		select {
+		case <-done: // the stream ended when the daemon went away
+		case <-time.After(10 * time.Second):
+			t.Fatal("the event stream stayed open after the daemon went away")
+		}
+		resp.Body.Close()
+		if got := status(); got != http.StatusBadGateway {
+			t.Fatalf("ping while the daemon is gone: %d", got)
+		}
+		f.start(t)
+		waitFor(t, 5*time.Second, "recovery after the daemon returns", func() bool { return status() == 200 })
+	})
+	t.Run("clients vanish mid-stream", func(t *testing.T) {
+		for i := 0; i < 20; i++ {
+			c, err := net.Dial("unix", p.Sock)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.WriteString(c, "GET /events HTTP/1.1\r\nHost: d\r\n\r\n")
+			c.Read(make([]byte, 64))
+			c.Close()
+		}
+	})
+	t.Run("a thousand idle connections", func(t *testing.T) {
+		var conns []net.Conn
+		for i := 0; i < 1000; i++ {
+			c, err := net.Dial("unix", p.Sock)
+			if err != nil {
+				t.Fatalf("connection %d: %v", i, err)
+			}
+			conns = append(conns, c)
+		}
+		if got := status(); got != 200 {
+			t.Fatalf("ping with 1000 idle connections open: %d", got)
+		}
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	hc.CloseIdleConnections()
+	settles(t, "goroutines", baseG, 5, func() int { return goroutines(t, admin) })
+	settles(t, "file descriptors", baseFD, 5, func() int { return openFDs(t, p.cmd.Process.Pid) })
+	t.Logf("goroutines %d -> %d, fds %d -> %d", baseG, goroutines(t, admin), baseFD, openFDs(t, p.cmd.Process.Pid))
+}
