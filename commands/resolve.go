@@ -115,8 +115,22 @@ func Resolve(c *Command, l Launch) (*Resolved, error) {
 	wrapperVals := map[string]value{}
 	provider := map[string]*WrapperInput{} // command input → wrapper input providing it
 	if w := r.Wrapper; w != nil {
+		// settle checks and records a wrapper input's value (required
+		// defaults to true for wrapper inputs).
+		var in *WrapperInput
+		settle := func(name string, v value) error {
+			if err := checkIllegal(name, v); err != nil {
+				return err
+			}
+			if boolOr(in.Required, true) && v.isNull() {
+				missing = append(missing, name)
+			}
+			wrapperVals[name] = v
+			r.Raw[in.Key()] = v.raw()
+			return nil
+		}
 		for i := range w.ExternalInputs {
-			in := &w.ExternalInputs[i]
+			in = &w.ExternalInputs[i]
 			known[in.Name] = true
 			v := value{s: strPtr(in.DefaultValue)}
 			if given, ok := l.Inputs[in.Name]; ok {
@@ -131,30 +145,20 @@ func Resolve(c *Command, l Launch) (*Resolved, error) {
 					v.obj, v.s = obj, str(obj.Prop("uri"))
 				}
 			}
-			if err := checkIllegal(in.Name, v); err != nil {
+			if err := settle(in.Name, v); err != nil {
 				return nil, err
 			}
-			if boolOr(in.Required, true) && v.isNull() {
-				missing = append(missing, in.Name)
-			}
-			wrapperVals[in.Name] = v
-			r.Raw[in.Key()] = v.raw()
 		}
 		for i := range w.DerivedInputs {
-			in := &w.DerivedInputs[i]
+			in = &w.DerivedInputs[i]
 			known[in.Name] = true
 			v, err := derive(in, wrapperVals, r.Raw)
 			if err != nil {
 				problems = append(problems, err.Error())
 			}
-			if err := checkIllegal(in.Name, v); err != nil {
+			if err := settle(in.Name, v); err != nil {
 				return nil, err
 			}
-			if boolOr(in.Required, true) && v.isNull() {
-				missing = append(missing, in.Name)
-			}
-			wrapperVals[in.Name] = v
-			r.Raw[in.Key()] = v.raw()
 		}
 		for _, group := range [][]WrapperInput{w.ExternalInputs, w.DerivedInputs} {
 			for i := range group {

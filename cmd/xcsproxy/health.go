@@ -1,10 +1,8 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -32,12 +30,12 @@ func healthCmd() *cobra.Command {
 			}
 			hc := &http.Client{Timeout: 5 * time.Second}
 			url := "http://" + strings.TrimPrefix(addr, "tcp://") + path
-			if sock, ok := strings.CutPrefix(addr, "unix://"); ok {
-				hc.Transport = &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-					var d net.Dialer
-					return d.DialContext(ctx, "unix", sock)
-				}}
-				url = "http://xcsproxy" + path
+			if strings.HasPrefix(addr, "unix://") {
+				unixClient, err := apiClient(addr)
+				if err != nil {
+					return err
+				}
+				hc.Transport, url = unixClient.Transport, "http://xcsproxy"+path
 			}
 			resp, err := hc.Get(url)
 			if err != nil {
