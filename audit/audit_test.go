@@ -84,7 +84,7 @@ func TestTamperingIsFoundAndNamed(t *testing.T) {
 		}, 7, "inserted"},
 		{"inserting a foreign line", func(ls [][]byte) [][]byte {
 			out := append([][]byte{}, ls[:3]...)
-			out = append(out, []byte(`{"type":"decision","decision_id":"x","result":{"allow":true}}`+"\n"))
+			out = append(out, []byte(`{"seq":4,"type":"decision","decision_id":"x","result":{"allow":true}}`+"\n"))
 			return append(out, ls[3:]...)
 		}, 4, "inserted"},
 		{"deleting the first line", func(ls [][]byte) [][]byte { return ls[1:] }, 0, ""},
@@ -119,7 +119,7 @@ func TestTamperingIsFoundAndNamed(t *testing.T) {
 func TestATornTailIsReportedAsACrashNotTampering(t *testing.T) {
 	path := writeLog(t, 5)
 	ls := lines(t, path)
-	ls = append(ls, []byte(`{"type":"decision","decision_id":"abc","seq":6,"timest`))
+	ls = append(ls, []byte(`{"seq":6,"prev_hash":"abc","type":"decision","timest`))
 	rewrite(t, path, ls)
 	r := verify(t, path)
 	if !r.OK() || len(r.Torn) != 1 || r.Torn[0].Kind != "torn-tail" || r.Torn[0].Line != 6 {

@@ -8,9 +8,9 @@ import (
 // FuzzVerifyLine checks that no line, however malformed, crashes the
 // parser, and that a sealed line verifies only with its own bytes.
 func FuzzVerifyLine(f *testing.F) {
-	line, _ := seal("", []byte(`{"type":"decision","decision_id":"x","seq":1,"timestamp":"2026-01-01T00:00:00Z","endpoint":"system.ping","prev_hash":""}`))
+	line, _ := seal("", []byte(`{"seq":1,"prev_hash":"","type":"decision","decision_id":"x","timestamp":"2026-01-01T00:00:00Z","endpoint":"system.ping"}`))
 	f.Add(bytes.TrimSuffix(line, []byte("\n")))
-	f.Add([]byte(`{"type":"decision","seq":2`))
+	f.Add([]byte(`{"seq":2,"prev_hash":"`))
 	f.Add([]byte(`{"hash":"` + string(bytes.Repeat([]byte("0"), 64)) + `"}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s, err := parseLine(b)

@@ -19,9 +19,11 @@ const DecisionPath = "xcsproxy/decision"
 // Record is one audit line. Field names follow OPA's decision logs where
 // they exist (decision_id, timestamp, path, input, result, labels, metrics).
 type Record struct {
+	// Seq and PrevHash lead every line; the writer puts them there itself.
+	Seq            uint64         `json:"seq,omitempty"`
+	PrevHash       string         `json:"prev_hash,omitempty"`
 	Type           string         `json:"type"`
 	DecisionID     string         `json:"decision_id"`
-	Seq            uint64         `json:"seq"`
 	Timestamp      time.Time      `json:"timestamp"`
 	Path           string         `json:"path,omitempty"`
 	Endpoint       string         `json:"endpoint"`
@@ -31,12 +33,11 @@ type Record struct {
 	PolicyRevision string         `json:"policy_revision,omitempty"`
 	// Input is the (redacted) policy input: a map, or its JSON as a
 	// json.RawMessage when the writer already has the bytes.
-	Input    any            `json:"input,omitempty"`
-	Result   *Result        `json:"result,omitempty"`
-	Labels   map[string]any `json:"labels,omitempty"`
-	Metrics  map[string]any `json:"metrics,omitempty"`
-	Outcome  *Outcome       `json:"outcome,omitempty"`
-	PrevHash string         `json:"prev_hash"`
+	Input   any            `json:"input,omitempty"`
+	Result  *Result        `json:"result,omitempty"`
+	Labels  map[string]any `json:"labels,omitempty"`
+	Metrics map[string]any `json:"metrics,omitempty"`
+	Outcome *Outcome       `json:"outcome,omitempty"`
 }
 
 // Result is the decision as the policy gave it (or the refusal before it).

@@ -146,5 +146,5 @@ func classify(entries []entry, byHash map[string]int, i int, lastSeq uint64, aft
 // looksTorn tells an interrupted write (a prefix of a record that never got
 // its closing bytes) from a foreign line.
 func looksTorn(raw []byte) bool {
-	return bytes.HasPrefix(raw, []byte(`{"type":"`)) && !json.Valid(raw)
+	return bytes.HasPrefix(raw, []byte(`{"seq":`)) && !json.Valid(raw)
 }

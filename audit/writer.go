@@ -54,8 +54,6 @@ type Writer struct {
 	prev      string
 	torn      bool // the last write may have left a partial line
 	lastCheck time.Time
-	buf       bytes.Buffer
-	enc       *json.Encoder // writes into buf; no HTML escaping, so <redacted> reads as such
 
 	syncReq chan struct{}
 	done    chan struct{}
@@ -77,8 +75,6 @@ func Open(path string, opt Options) (*Writer, error) {
 		return nil, fmt.Errorf("audit directory: %w", err)
 	}
 	w := &Writer{path: path, opt: opt, syncReq: make(chan struct{}, 1), done: make(chan struct{})}
-	w.enc = json.NewEncoder(&w.buf)
-	w.enc.SetEscapeHTML(false)
 	for _, candidate := range []string{path, path + ".1"} {
 		seq, hash, torn, err := lastRecord(candidate)
 		if err != nil {
@@ -117,8 +113,18 @@ func (w *Writer) openFile() error {
 }
 
 // Append seals rec into the chain and writes it. It sets rec.Seq and
-// rec.PrevHash.
+// rec.PrevHash. The record is encoded before the lock is taken; only the
+// chain fields, the hash and the write are serialized.
 func (w *Writer) Append(rec *Record) error {
+	rec.Seq, rec.PrevHash = 0, ""
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(rec); err != nil {
+		return fmt.Errorf("encoding audit record: %w", err)
+	}
+	body := bytes.TrimRight(buf.Bytes(), "\n")
+
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.f == nil {
@@ -129,13 +135,14 @@ func (w *Writer) Append(rec *Record) error {
 	if err := w.checkFile(); err != nil {
 		return err
 	}
-	rec.Seq = w.seq + 1
-	rec.PrevHash = w.prev
-	w.buf.Reset()
-	if err := w.enc.Encode(rec); err != nil {
-		return fmt.Errorf("encoding audit record: %w", err)
-	}
-	line, hash := seal(w.prev, w.buf.Bytes())
+	seq := w.seq + 1
+	head := make([]byte, 0, len(body)+96)
+	head = append(head, `{"seq":`...)
+	head = strconv.AppendUint(head, seq, 10)
+	head = append(head, `,"prev_hash":`...)
+	head = strconv.AppendQuote(head, w.prev)
+	head = append(head, ',')
+	line, hash := seal(w.prev, append(head, body[1:]...))
 	if w.torn {
 		// Finish the partial line an earlier failed write left, so this
 		// record starts on a line of its own.
@@ -147,17 +154,15 @@ func (w *Writer) Append(rec *Record) error {
 		w.torn = n > 0 || w.torn
 		return fmt.Errorf("writing audit log %s: %w", w.path, err)
 	}
+	rec.Seq, rec.PrevHash = seq, w.prev
+	w.torn = false
+	w.seq, w.prev = seq, hash
 	if w.opt.Sync == SyncAlways {
 		if err := w.f.Sync(); err != nil {
-			// The line is written but may not survive a crash: refuse, and
-			// the chain still moves on, since the bytes are in the file.
-			w.torn = false
-			w.seq, w.prev = rec.Seq, hash
+			// The line is in the file but may not survive a crash: refuse.
 			return fmt.Errorf("syncing audit log: %w", err)
 		}
 	}
-	w.torn = false
-	w.seq, w.prev = rec.Seq, hash
 	if w.opt.Sync == SyncBatch {
 		select {
 		case w.syncReq <- struct{}{}:
@@ -223,11 +228,14 @@ func (w *Writer) syncLoop() {
 		case <-w.syncReq:
 		}
 		time.Sleep(batchDelay) // let a burst of writes share one fsync
+		// fsync without the lock: writers must not wait for the disk in
+		// batch mode. A file rotated away meanwhile was synced by rotate.
 		w.mu.Lock()
-		if w.f != nil {
-			_ = w.f.Sync()
-		}
+		f := w.f
 		w.mu.Unlock()
+		if f != nil {
+			_ = f.Sync()
+		}
 	}
 }
 
