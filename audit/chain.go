@@ -27,14 +27,17 @@ func chainHash(prev string, body []byte) string {
 // chained hash, plus the newline.
 func seal(prev string, encoded []byte) (line []byte, hash string) {
 	body := bytes.TrimRight(encoded, "\n")
-	body = body[:len(body)-1] // drop the closing brace; the hash field closes it
-	hash = chainHash(prev, body)
 	line = make([]byte, 0, len(body)+len(hashPrefix)+hashLen+3)
-	line = append(line, body...)
+	line = append(line, body[:len(body)-1]...) // the hash field closes the object
+	hash = chainHash(prev, line)
+	return appendHash(line, hash), hash
+}
+
+// appendHash closes a record's bytes with its hash field and a newline.
+func appendHash(line []byte, hash string) []byte {
 	line = append(line, hashPrefix...)
 	line = append(line, hash...)
-	line = append(line, '"', '}', '\n')
-	return line, hash
+	return append(line, '"', '}', '\n')
 }
 
 // sealedLine is one line split into what its hash covers and the hash.

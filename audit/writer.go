@@ -27,6 +27,12 @@ const (
 	SyncNone SyncMode = "none"
 )
 
+// Buffers for encoding and sealing records, reused across requests.
+var (
+	encodeBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+	lineBuffers   = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+)
+
 // batchDelay bounds how far a batch fsync lags behind the write.
 const batchDelay = 5 * time.Millisecond
 
@@ -117,8 +123,10 @@ func (w *Writer) openFile() error {
 // chain fields, the hash and the write are serialized.
 func (w *Writer) Append(rec *Record) error {
 	rec.Seq, rec.PrevHash = 0, ""
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
+	buf := encodeBuffers.Get().(*bytes.Buffer)
+	defer encodeBuffers.Put(buf)
+	buf.Reset()
+	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(rec); err != nil {
 		return fmt.Errorf("encoding audit record: %w", err)
@@ -136,18 +144,24 @@ func (w *Writer) Append(rec *Record) error {
 		return err
 	}
 	seq := w.seq + 1
-	head := make([]byte, 0, len(body)+96)
-	head = append(head, `{"seq":`...)
-	head = strconv.AppendUint(head, seq, 10)
-	head = append(head, `,"prev_hash":`...)
-	head = strconv.AppendQuote(head, w.prev)
-	head = append(head, ',')
-	line, hash := seal(w.prev, append(head, body[1:]...))
+	lineBuf := lineBuffers.Get().(*[]byte)
+	defer lineBuffers.Put(lineBuf)
+	start := 0
+	line := (*lineBuf)[:0]
 	if w.torn {
 		// Finish the partial line an earlier failed write left, so this
 		// record starts on a line of its own.
-		line = append([]byte{'\n'}, line...)
+		line, start = append(line, '\n'), 1
 	}
+	line = append(line, `{"seq":`...)
+	line = strconv.AppendUint(line, seq, 10)
+	line = append(line, `,"prev_hash":`...)
+	line = strconv.AppendQuote(line, w.prev)
+	line = append(line, ',')
+	line = append(line, body[1:len(body)-1]...)
+	hash := chainHash(w.prev, line[start:])
+	line = appendHash(line, hash)
+	*lineBuf = line
 	n, err := w.f.Write(line)
 	w.size += int64(n)
 	if err != nil {

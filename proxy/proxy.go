@@ -95,6 +95,8 @@ type Proxy struct {
 	tunnels map[io.Closer]struct{}
 
 	auditBroken atomic.Bool
+	// labels are the OPA decision-log labels of every record; never mutated.
+	labels map[string]any
 }
 
 var importRoute = &Route{Name: "image.import", Method: "POST", Pattern: "/images/create", Body: BodyRaw, Stream: true}
@@ -120,6 +122,7 @@ func New(cfg Config) *Proxy {
 		router:  NewRouter(DockerAPI),
 		log:     cfg.Log,
 		tunnels: map[io.Closer]struct{}{},
+		labels:  map[string]any{"app": "xcsproxy", "version": cfg.Version},
 	}
 	p.forward = &httputil.ReverseProxy{
 		Rewrite:        p.rewrite,

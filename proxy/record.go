@@ -30,7 +30,7 @@ func (p *Proxy) refuse(w http.ResponseWriter, r *http.Request, ex *Exchange, her
 			RequestPath: truncate(r.URL.Path),
 			Client:      clientOf(r).Map(),
 			Result:      &audit.Result{Allow: false, Reasons: []string{herr.Message}, Status: herr.Status},
-			Labels:      map[string]any{"app": "xcsproxy", "version": p.cfg.Version},
+			Labels:      p.labels,
 		}
 		if ex != nil && ex.Route != nil {
 			rec.DecisionID, rec.Endpoint = ex.ID, ex.Route.Name
@@ -71,7 +71,7 @@ func (p *Proxy) recordDecision(ex *Exchange, doc map[string]any, encoded []byte)
 		PolicyRevision: ex.Input.Proxy.PolicyRevision,
 		Input:          input,
 		Result:         res,
-		Labels:         map[string]any{"app": "xcsproxy", "version": p.cfg.Version},
+		Labels:         p.labels,
 		Metrics:        map[string]any{"timer_rego_query_eval_ns": ex.EvalTime.Nanoseconds()},
 	})
 }
