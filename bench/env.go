@@ -30,6 +30,7 @@ type environment struct {
 	dir       string
 	proxySock string
 	auditLog  string
+	adminAddr string
 	cmd       *exec.Cmd
 	docker    *client.Client
 	pingCPU   []float64 // µs of xcsproxy CPU per ping, one per round
@@ -64,8 +65,15 @@ func setup(ctx context.Context) (*environment, error) {
 	if err != nil {
 		return nil, err
 	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	env.adminAddr = l.Addr().String()
+	l.Close()
 	env.cmd = exec.Command(bin, "serve", "--listen", "unix://"+env.proxySock, "--policies", pol,
-		"--audit-log", env.auditLog, "--log-level", "warn", "--log-format", "json")
+		"--audit-log", env.auditLog, "--log-level", "warn", "--log-format", "json",
+		"--admin-listen", env.adminAddr, "--debug-pprof")
 	env.cmd.Stderr = os.Stderr
 	if err := env.cmd.Start(); err != nil {
 		return nil, err

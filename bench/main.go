@@ -27,10 +27,12 @@ func main() {
 	logMB := flag.Int("log-mb", 56, "size of the container log read in the log scenario")
 	asJSON := flag.Bool("json", false, "print results as JSON")
 	only := flag.String("only", "", "comma-separated scenario names to run (default: all)")
+	soakFor := flag.Duration("soak", 0, "instead of the scenarios: run the mixed Container Service workload from 32 clients this long")
+	soakEvery := flag.Duration("soak-every", time.Minute, "reporting interval of --soak")
 	flag.Var(&peers, "peer", "NAME=unix:///path of another proxy to measure (repeatable)")
 	flag.Parse()
 
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Hour)
 	defer cancel()
 	env, err := setup(ctx)
 	if err != nil {
@@ -38,6 +40,13 @@ func main() {
 		os.Exit(1)
 	}
 	defer env.close()
+	if *soakFor > 0 {
+		samples := soak(ctx, env, *soakFor, *soakEvery)
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(samples)
+		return
+	}
 	targets := []target{{name: "direct", sock: "/var/run/docker.sock"}, {name: "xcsproxy", sock: env.proxySock}}
 	for _, p := range peers {
 		name, addr, ok := strings.Cut(p, "=")
