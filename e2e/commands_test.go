@@ -220,3 +220,38 @@ func TestLaunchesThatBreakThePolicyCreateNothing(t *testing.T) {
 		})
 	}
 }
+
+func TestTheCommandCLI(t *testing.T) {
+	ctx := ctxFor(t, 2*time.Minute)
+	debugImage(t, ctx)
+	p := startProxy(t, "--build-root", buildRoot)
+	out, err := xcsproxy(t, "command", "list", "--host", "unix://"+p.Sock)
+	if err != nil || !strings.Contains(out, `"name": "debug"`) {
+		t.Fatalf("command list: %v\n%s", err, out)
+	}
+	projectFile := filepath.Join(t.TempDir(), "project.json")
+	writeFile(t, projectFile, projectInput(t))
+	out, err = xcsproxy(t, "command", "launch", "debug", "--host", "unix://"+p.Sock, "--wrapper", "debug-project",
+		"--input", "project=@"+projectFile, "--input", "command=ls /input")
+	if err != nil || !strings.Contains(out, `"container_id"`) {
+		t.Fatalf("command launch: %v\n%s", err, out)
+	}
+	var a launchAnswer
+	if err := json.Unmarshal([]byte(out), &a); err != nil {
+		t.Fatal(err)
+	}
+	defer docker.ContainerRemove(ctx, a.ContainerID, containerRemoveForce())
+	if got := waitForFile(t, filepath.Join(a.Mounts["out"], "out.txt"), 30*time.Second); strings.TrimSpace(got) != "scan.dcm" {
+		t.Fatalf("out.txt: %q", got)
+	}
+	out, err = xcsproxy(t, "command", "resolve", "../commands/testdata/conformance/params-command.json",
+		"--input", "REQUIRED_NO_FLAG=bar", "--input", "REQUIRED_WITH_FLAG=foo", "--json")
+	if err != nil || !strings.Contains(out, `"command_line": "echo bar --flag foo "`) || !strings.Contains(out, `"create"`) {
+		t.Fatalf("command resolve: %v\n%s", err, out)
+	}
+	out, err = xcsproxy(t, "command", "launch", "debug", "--host", "unix://"+p.Sock, "--wrapper", "debug-project",
+		"--input", "project=@"+projectFile, "--input", "command=echo hi; id")
+	if err == nil || !strings.Contains(out, `illegal string \";\"`) {
+		t.Fatalf("command launch with ';': %v\n%s", err, out)
+	}
+}
