@@ -43,7 +43,8 @@ func (e *Engine) Decide(ctx context.Context, input map[string]any) Decision {
 }
 
 // DecideKeyed is Decide for a caller that already has the input's
-// canonical JSON (sorted keys), used as the memo key.
+// canonical JSON (sorted keys), used as the memo key; an empty key skips
+// the memo.
 func (e *Engine) DecideKeyed(ctx context.Context, input map[string]any, key string) Decision {
 	s := e.current.Load()
 	if s == nil {

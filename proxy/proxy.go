@@ -156,8 +156,14 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// One encoding of the input serves as the decision memo's key and,
 	// when it holds nothing to redact, as the audit record's input.
 	encoded := encodeInput(doc)
+	// Only bodyless requests repeat (polls, inspects, lists); a create is
+	// new every time, and remembering it would only crowd the memo.
+	memoKey := ""
+	if ex.Body.Canonical == nil {
+		memoKey = string(encoded)
+	}
 	evalStart := time.Now()
-	ex.Decision = p.cfg.Engine.DecideKeyed(r.Context(), doc, string(encoded))
+	ex.Decision = p.cfg.Engine.DecideKeyed(r.Context(), doc, memoKey)
 	ex.EvalTime = time.Since(evalStart)
 	p.cfg.Metrics.eval(ex.EvalTime)
 	if ex.Decision.Allow && len(ex.Decision.Patch) > 0 {
