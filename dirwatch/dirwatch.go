@@ -41,6 +41,11 @@ func Watch(ctx context.Context, dir string, changed func(), onError func(error))
 				if !ok {
 					return
 				}
+				if filepath.Clean(ev.Name) == filepath.Clean(dir) && ev.Op&(fsnotify.Remove|fsnotify.Rename) != 0 {
+					// The directory itself went away (rm -rf, or a deploy
+					// that swaps it): watch for it to come back.
+					go waitForDir(ctx, w, dir, fire)
+				}
 				if ev.Op&fsnotify.Create != 0 {
 					// A new subdirectory (or one swapped in by rename) must
 					// be watched too.
@@ -85,4 +90,27 @@ func addTree(w *fsnotify.Watcher, dir string) error {
 		}
 		return nil
 	})
+}
+
+// waitForDir polls until dir exists again, watches it anew and reports a
+// change, so a recreated directory is picked up without a restart.
+func waitForDir(ctx context.Context, w *fsnotify.Watcher, dir string, fire chan<- struct{}) {
+	t := time.NewTicker(500 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
+			if addTree(w, dir) == nil {
+				select {
+				case fire <- struct{}{}:
+				default:
+				}
+				return
+			}
+		}
+	}
 }

@@ -63,3 +63,37 @@ func TestPolicyHotReloadKeepsTheLastGoodPolicyAndTakesGoodEdits(t *testing.T) {
 	t.Logf("good edit deciding after %s", time.Since(edited))
 	p.waitLog(t, "policy reloaded", time.Second)
 }
+
+func TestAPolicyDirectoryDeletedAndRecreatedIsPickedUpAgain(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "policies")
+	os.MkdirAll(dir, 0o755)
+	good := policyDir(t, testConfig())
+	copyDir := func(to string) {
+		entries, _ := os.ReadDir(good)
+		for _, e := range entries {
+			b, _ := os.ReadFile(filepath.Join(good, e.Name()))
+			writeFile(t, filepath.Join(to, e.Name()), string(b))
+		}
+	}
+	copyDir(dir)
+	p := startProxy(t, "--policies", dir)
+	exec := func() int {
+		status, _ := send(t, p.HTTP(), attack{method: "POST", path: "/containers/xcsproxy-no-such/exec", body: `{"Cmd":["id"]}`})
+		return status
+	}
+	if got := exec(); got != http.StatusForbidden {
+		t.Fatalf("exec before: %d", got)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	p.waitLog(t, "policy reload failed; the previous policy keeps deciding", 5*time.Second)
+	if got := exec(); got != http.StatusForbidden {
+		t.Fatalf("exec with the directory gone: %d, want the last good policy's 403", got)
+	}
+	// Recreated with exec allowed: the new policy takes over by itself.
+	os.MkdirAll(dir, 0o755)
+	copyDir(dir)
+	writeFile(t, filepath.Join(dir, "config.yaml"), execAllowedConfig)
+	waitFor(t, 5*time.Second, "the recreated directory to take effect", func() bool { return exec() == http.StatusNotFound })
+}
