@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"strconv"
 	"testing"
 	"time"
@@ -109,6 +110,36 @@ func TestFaultsAreSurvivedWithoutLeaks(t *testing.T) {
 		f.start(t)
 		waitFor(t, 5*time.Second, "recovery after the daemon returns", func() bool { return status() == 200 })
 	})
+	t.Run("the daemon goes away during a log follow and a create", func(t *testing.T) {
+		id, errOut, err := p.cli(ctxFor(t, time.Minute), "", "run", "-d", "--label", testLabel+"=fault", testImage, "tick", "100", "100")
+		if err != nil {
+			t.Fatalf("docker run -d: %v %s", err, errOut)
+		}
+		id = strings.TrimSpace(id)
+		defer docker.ContainerRemove(ctxFor(t, time.Minute), id, containerRemoveForce())
+		resp, err := p.HTTP().Get("http://docker/containers/" + id + "/logs?follow=1&stdout=1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() { io.Copy(io.Discard, resp.Body); close(done) }()
+		time.Sleep(300 * time.Millisecond)
+		f.stop()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the log follow stayed open after the daemon went away")
+		}
+		resp.Body.Close()
+		before := snapshot(t)
+		status, msg := send(t, p.HTTP(), attack{method: "POST", path: "/containers/create", body: fmt.Sprintf(`{"Image":%q,"Cmd":["echo"]}`, testImage)})
+		if status != http.StatusBadGateway || !strings.Contains(msg, "unreachable") {
+			t.Fatalf("create with the daemon gone: %d %q, want 502 saying it is unreachable", status, msg)
+		}
+		assertUnchanged(t, before, snapshot(t))
+		f.start(t)
+		waitFor(t, 5*time.Second, "recovery", func() bool { return statusOf(t, p) == 200 })
+	})
 	t.Run("clients vanish mid-stream", func(t *testing.T) {
 		for i := 0; i < 20; i++ {
 			c, err := net.Dial("unix", p.Sock)
@@ -140,4 +171,14 @@ func TestFaultsAreSurvivedWithoutLeaks(t *testing.T) {
 	settles(t, "goroutines", baseG, 5, func() int { return goroutines(t, admin) })
 	settles(t, "file descriptors", baseFD, 5, func() int { return openFDs(t, p.cmd.Process.Pid) })
 	t.Logf("goroutines %d -> %d, fds %d -> %d", baseG, goroutines(t, admin), baseFD, openFDs(t, p.cmd.Process.Pid))
+}
+
+func statusOf(t *testing.T, p *proxyProc) int {
+	t.Helper()
+	resp, err := p.HTTP().Get("http://docker/_ping")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }

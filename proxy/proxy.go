@@ -18,6 +18,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/docker/docker/client"
 	"github.com/hashicorp/go-hclog"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -148,7 +149,11 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if p.cfg.Facts != nil {
 		if err := p.cfg.Facts.gather(r.Context(), ex); err != nil {
 			p.log.Error("fact lookup failed; refusing", "endpoint", ex.Route.Name, "error", err)
-			p.refuse(w, r, ex, errorf(http.StatusBadGateway, "looking up facts for the policy: "+err.Error()))
+			msg := "looking up facts for the policy: " + err.Error()
+			if client.IsErrConnectionFailed(err) {
+				msg = "the Docker daemon at " + p.cfg.Upstream.Addr + " is unreachable (while looking up facts for the policy); check that dockerd is running and --upstream is right"
+			}
+			p.refuse(w, r, ex, errorf(http.StatusBadGateway, msg))
 			return
 		}
 	}
