@@ -134,6 +134,7 @@ func TestHostileContainerCreatesAreDeniedAndLeaveNoTrace(t *testing.T) {
 		{name: "seccomp unconfined", method: "POST", path: create, body: createBody(`{"SecurityOpt":["seccomp=unconfined"]}`), reason: "seccomp=unconfined"},
 		{name: "a host device", method: "POST", path: create,
 			body: createBody(`{"Devices":[{"PathOnHost":"/dev/null","PathInContainer":"/dev/x","CgroupPermissions":"rwm"}]}`), reason: "Devices"},
+		{name: "OOM-killer protection", method: "POST", path: create, body: createBody(`{"OomScoreAdj":-1000}`), reason: "OomScoreAdj"},
 		{name: "MaskedPaths emptied", method: "POST", path: create, body: createBody(`{"MaskedPaths":[]}`), reason: "MaskedPaths"},
 		{name: "a kernel sysctl", method: "POST", path: create, body: createBody(`{"Sysctls":{"kernel.domainname":"x"}}`), reason: "Sysctls"},
 		{name: "a cgroup parent", method: "POST", path: create, body: createBody(`{"CgroupParent":"/"}`), reason: "CgroupParent"},
@@ -242,5 +243,7 @@ func TestServiceMountingTheSocketIsDenied(t *testing.T) {
 			body: spec(`[{"Type":"bind","Source":"/var/run/docker.sock","Target":"/var/run/docker.sock"}]`), reason: "docker.sock"},
 		{name: "services/create binding /run", method: "POST", path: "/services/create",
 			body: spec(`[{"Type":"bind","Source":"/run","Target":"/h"}]`), reason: "docker.sock"},
+		{name: "services/create on the host network", method: "POST", path: "/services/create",
+			body: strings.Replace(spec(`null`), `"Mounts":null}`, `"Mounts":null},"Networks":[{"Target":"host"}]`, 1), reason: "service network host"},
 	})
 }

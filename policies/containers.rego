@@ -106,6 +106,13 @@ deny contains "ReadonlyPaths may not be overridden: it would make /proc and /sys
 
 deny contains "Sysctls are not allowed" if lib.non_empty(hc.Sysctls)
 
+deny contains "OomKillDisable is not allowed: the host's own processes would be killed first" if hc.OomKillDisable == true
+
+deny contains msg if {
+	hc.OomScoreAdj < 0
+	msg := sprintf("OomScoreAdj %d is not allowed: a negative score shields the container from the OOM killer at the host's expense", [hc.OomScoreAdj])
+}
+
 deny contains "CgroupParent is not allowed: the container would escape its resource limits" if {
 	lib.str(hc.CgroupParent) != ""
 }

@@ -136,3 +136,9 @@ test_resources_within_ceilings_are_allowed if {
 test_update_may_not_add_devices if {
 	count(containers.deny) > 0 with input as {"request": {"endpoint": "container.update", "body": {"Devices": [{"PathOnHost": "/dev/sda"}]}}}
 }
+
+test_oom_protection_is_denied if {
+	denied({"OomKillDisable": true})
+	denied({"OomScoreAdj": -1000})
+	allowed({"OomScoreAdj": 500, "OomKillDisable": false})
+}

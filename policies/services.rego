@@ -42,6 +42,12 @@ deny contains msg if {
 
 deny contains "service PluginSpec is not allowed" if task.PluginSpec != null
 
+deny contains msg if {
+	some n in lib.list(task.Networks)
+	lower(object.get(lib.obj(n), "Target", "")) in {"host", "ingress"}
+	msg := sprintf("service network %s is not allowed: it shares the host's network or the swarm's routing mesh", [n.Target])
+}
+
 deny contains "service generic resources (GPUs) are not allowed: set gpus.allow in config.yaml" if {
 	lib.non_empty(lib.obj(task.Resources.Reservations).GenericResources)
 	not lib.setting(["gpus", "allow"], false)

@@ -39,3 +39,7 @@ test_memory_limit_above_ceiling_is_denied if {
 	count(services.deny) == 1 with input as svc({}, {"Resources": {"Limits": {"MemoryBytes": 9000000000}}}, {})
 		with data.config.resources.max_memory_bytes as 4000000000
 }
+
+test_the_host_network_is_denied_for_services if n({}, {"Networks": [{"Target": "host"}]}, {}) == 1
+
+test_an_overlay_network_is_allowed_for_services if n({}, {"Networks": [{"Target": "xnat-jobs"}]}, {}) == 0
