@@ -23,16 +23,6 @@ func chainHash(prev string, body []byte) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// seal turns an encoded record (a JSON object) into a line ending in its
-// chained hash, plus the newline.
-func seal(prev string, encoded []byte) (line []byte, hash string) {
-	body := bytes.TrimRight(encoded, "\n")
-	line = make([]byte, 0, len(body)+len(hashPrefix)+hashLen+3)
-	line = append(line, body[:len(body)-1]...) // the hash field closes the object
-	hash = chainHash(prev, line)
-	return appendHash(line, hash), hash
-}
-
 // appendHash closes a record's bytes with its hash field and a newline.
 func appendHash(line []byte, hash string) []byte {
 	line = append(line, hashPrefix...)

@@ -27,3 +27,12 @@ func mustReseal(s *sealedLine) []byte {
 	line, _ := seal(s.prevHash, append(append([]byte{}, s.body...), '}'))
 	return line
 }
+
+// seal is the writer's sealing for one record outside a chain (tests only).
+func seal(prev string, encoded []byte) (line []byte, hash string) {
+	body := bytes.TrimRight(encoded, "\n")
+	line = make([]byte, 0, len(body)+len(hashPrefix)+hashLen+3)
+	line = append(line, body[:len(body)-1]...) // the hash field closes the object
+	hash = chainHash(prev, line)
+	return appendHash(line, hash), hash
+}

@@ -32,8 +32,7 @@ type Route struct {
 	// Local marks xcsproxy's own endpoints, answered by Config.Local.
 	Local bool
 
-	prefix []string // fixed segments before the greedy parameter (or all of them)
-	params []int    // index of each {param} segment among prefix
+	prefix []string // segments before the greedy parameter (or all of them); {param} ones match anything
 	greedy string   // the greedy parameter's name, "" when none
 	suffix []string // fixed segments after the greedy parameter
 }
@@ -71,9 +70,6 @@ func compilePattern(rt *Route) {
 			rt.greedy = s[1 : len(s)-2]
 			rt.suffix = segs[i+1:]
 			return
-		}
-		if strings.HasPrefix(s, "{") {
-			rt.params = append(rt.params, i)
 		}
 		rt.prefix = append(rt.prefix, s)
 	}
