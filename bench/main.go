@@ -15,6 +15,9 @@ import (
 	"time"
 )
 
+// auditSync is passed to the xcsproxy under test.
+var auditSync = "batch"
+
 type peerFlags []string
 
 func (p *peerFlags) String() string     { return strings.Join(*p, ",") }
@@ -27,6 +30,7 @@ func main() {
 	logMB := flag.Int("log-mb", 56, "size of the container log read in the log scenario")
 	asJSON := flag.Bool("json", false, "print results as JSON")
 	only := flag.String("only", "", "comma-separated scenario names to run (default: all)")
+	flag.StringVar(&auditSync, "audit-sync", "batch", "xcsproxy's --audit-sync for the run (always, batch, none)")
 	soakFor := flag.Duration("soak", 0, "instead of the scenarios: run the mixed Container Service workload from 32 clients this long")
 	soakEvery := flag.Duration("soak-every", time.Minute, "reporting interval of --soak")
 	flag.Var(&peers, "peer", "NAME=unix:///path of another proxy to measure (repeatable)")
