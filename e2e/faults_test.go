@@ -182,3 +182,44 @@ func statusOf(t *testing.T, p *proxyProc) int {
 	resp.Body.Close()
 	return resp.StatusCode
 }
+
+func TestOneClientCannotHoldMoreThanItsConnections(t *testing.T) {
+	p := startProxy(t, "--max-conns-per-client", "20")
+	var conns []net.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for i := 0; i < 20; i++ {
+		c, err := net.Dial("unix", p.Sock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+	}
+	time.Sleep(200 * time.Millisecond) // let the server see them all
+	extra, err := net.Dial("unix", p.Sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer extra.Close()
+	io.WriteString(extra, "GET /_ping HTTP/1.1\r\nHost: d\r\n\r\n")
+	extra.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if n, err := extra.Read(make([]byte, 64)); err == nil {
+		t.Fatalf("connection 21 was served (%d bytes); the limit is 20", n)
+	}
+	conns[0].Close()
+	conns = conns[1:]
+	waitFor(t, 5*time.Second, "a freed slot to be usable", func() bool {
+		c, err := net.Dial("unix", p.Sock)
+		if err != nil {
+			return false
+		}
+		defer c.Close()
+		io.WriteString(c, "GET /_ping HTTP/1.1\r\nHost: d\r\n\r\n")
+		c.SetReadDeadline(time.Now().Add(2 * time.Second))
+		n, _ := c.Read(make([]byte, 64))
+		return n > 0
+	})
+}

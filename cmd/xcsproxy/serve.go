@@ -59,6 +59,7 @@ type serveOptions struct {
 	headerTimeout      time.Duration
 	idleTimeout        time.Duration
 	maxHeaderBytes     int
+	maxConnsPerClient  int
 }
 
 func serveCmd() *cobra.Command {
@@ -213,10 +214,12 @@ func runServe(ctx context.Context, o *serveOptions) error {
 	launcher.Gate = p
 	var servers []*http.Server
 	errc := make(chan error, len(listeners)+1)
+	limit := &proxy.ConnLimit{Max: o.maxConnsPerClient}
 	for i, l := range listeners {
 		srv := &http.Server{
 			Handler:           p,
 			ConnContext:       proxy.ConnContext(o.listen[i]),
+			ConnState:         limit.ConnState,
 			ReadHeaderTimeout: o.headerTimeout,
 			IdleTimeout:       o.idleTimeout,
 			MaxHeaderBytes:    o.maxHeaderBytes,
@@ -305,6 +308,7 @@ func addServeFlags(f *pflag.FlagSet, o *serveOptions) {
 	f.DurationVar(&o.headerTimeout, "header-timeout", 10*time.Second, "time a client has to send a request's headers (slow clients are cut off)")
 	f.DurationVar(&o.idleTimeout, "idle-timeout", 2*time.Minute, "how long an idle keep-alive connection is kept")
 	f.IntVar(&o.maxHeaderBytes, "max-header-bytes", 64<<10, "largest request header block (larger: 431)")
+	f.IntVar(&o.maxConnsPerClient, "max-conns-per-client", 1024, "open connections one client (unix uid or TCP address) may hold; 0: no limit")
 	f.BoolVar(&o.pprof, "debug-pprof", false, "serve /debug/pprof on --admin-listen (for profiling; shows request data in memory)")
 	f.StringVar(&o.logLevel, "log-level", "info", "trace, debug, info, warn or error")
 	f.StringVar(&o.logFormat, "log-format", "auto", "text, json, or auto (text on a terminal)")
