@@ -134,6 +134,10 @@ func TestHostileContainerCreatesAreDeniedAndLeaveNoTrace(t *testing.T) {
 		{name: "seccomp unconfined", method: "POST", path: create, body: createBody(`{"SecurityOpt":["seccomp=unconfined"]}`), reason: "seccomp=unconfined"},
 		{name: "a host device", method: "POST", path: create,
 			body: createBody(`{"Devices":[{"PathOnHost":"/dev/null","PathInContainer":"/dev/x","CgroupPermissions":"rwm"}]}`), reason: "Devices"},
+		{name: "a link to an unmanaged container", method: "POST", path: create,
+			body: createBody(fmt.Sprintf(`{"Links":[%q]}`, unmanaged+":db")), reason: "Links"},
+		{name: "a device cgroup rule", method: "POST", path: create, body: createBody(`{"DeviceCgroupRules":["b 8:* rmw"]}`), reason: "DeviceCgroupRules"},
+		{name: "ReadonlyPaths emptied", method: "POST", path: create, body: createBody(`{"ReadonlyPaths":[]}`), reason: "ReadonlyPaths"},
 		{name: "OOM-killer protection", method: "POST", path: create, body: createBody(`{"OomScoreAdj":-1000}`), reason: "OomScoreAdj"},
 		{name: "MaskedPaths emptied", method: "POST", path: create, body: createBody(`{"MaskedPaths":[]}`), reason: "MaskedPaths"},
 		{name: "a kernel sysctl", method: "POST", path: create, body: createBody(`{"Sysctls":{"kernel.domainname":"x"}}`), reason: "Sysctls"},
@@ -227,6 +231,7 @@ func TestImagesAreJudgedByWhatTheDaemonWouldRun(t *testing.T) {
 		{name: "image import", method: "POST", path: "/images/create?fromSrc=-&repo=xcsproxy-e2e/tool&tag=imported", contentType: "application/x-tar", body: "x", reason: "image.import"},
 		{name: "build", method: "POST", path: "/build?t=xcsproxy-e2e/tool:built", contentType: "application/x-tar", body: "x", reason: "image.build"},
 		{name: "commit", method: "POST", path: "/commit?container=x&repo=xcsproxy-e2e/tool&tag=committed", body: `{}`, reason: "image.commit"},
+		{name: "removing a disallowed image", method: "DELETE", path: "/images/" + evil, reason: "images.allow"},
 		{name: "pull of a disallowed image", method: "POST", path: "/images/create?fromImage=" + registryAddr() + "/xcsproxy-evil/tool&tag=latest", reason: "images.allow"},
 	})
 }
@@ -243,6 +248,12 @@ func TestServiceMountingTheSocketIsDenied(t *testing.T) {
 			body: spec(`[{"Type":"bind","Source":"/var/run/docker.sock","Target":"/var/run/docker.sock"}]`), reason: "docker.sock"},
 		{name: "services/create binding /run", method: "POST", path: "/services/create",
 			body: spec(`[{"Type":"bind","Source":"/run","Target":"/h"}]`), reason: "docker.sock"},
+		{name: "services/create with seccomp unconfined", method: "POST", path: "/services/create",
+			body: strings.Replace(spec(`null`), `"Mounts":null`, `"Mounts":null,"Privileges":{"Seccomp":{"Mode":"unconfined"}}`, 1), reason: "Seccomp"},
+		{name: "services/create adding SYS_ADMIN", method: "POST", path: "/services/create",
+			body: strings.Replace(spec(`null`), `"Mounts":null`, `"Mounts":null,"CapabilityAdd":["CAP_SYS_ADMIN"]`, 1), reason: "CapabilityAdd"},
+		{name: "services/create publishing port 22", method: "POST", path: "/services/create",
+			body: strings.Replace(spec(`null`), `"Mode":`, `"EndpointSpec":{"Ports":[{"TargetPort":22,"PublishedPort":22}]},"Mode":`, 1), reason: "published port 22"},
 		{name: "services/create on the host network", method: "POST", path: "/services/create",
 			body: strings.Replace(spec(`null`), `"Mounts":null}`, `"Mounts":null},"Networks":[{"Target":"host"}]`, 1), reason: "service network host"},
 	})
