@@ -120,7 +120,7 @@ func listenTCP(hostport string, spec ListenSpec) (net.Listener, error) {
 		return nil, fmt.Errorf("listen address %q: %w", spec.Addr, err)
 	}
 	if spec.TLS == nil {
-		if !isLoopback(host) {
+		if !IsLoopback(host) {
 			return nil, fmt.Errorf("refusing plain TCP listener %s: anyone who reaches this port could run any container as root on this host; use a unix socket, or mutual TLS with --tls-cert, --tls-key and --tls-client-ca", spec.Addr)
 		}
 		if !spec.AllowPlainLoopback {
@@ -139,7 +139,9 @@ func listenTCP(hostport string, spec ListenSpec) (net.Listener, error) {
 	return tls.NewListener(l, spec.TLS), nil
 }
 
-func isLoopback(host string) bool {
+// IsLoopback reports whether host names this machine only (localhost or a
+// loopback address).
+func IsLoopback(host string) bool {
 	if host == "localhost" {
 		return true
 	}

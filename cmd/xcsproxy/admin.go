@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -35,18 +34,20 @@ type admin struct {
 func startAdmin(addr string, a admin) (*http.Server, error) {
 	var l net.Listener
 	var err error
-	if path, ok := strings.CutPrefix(addr, "unix://"); ok {
-		_ = os.Remove(path)
-		l, err = net.Listen("unix", path)
+	if strings.HasPrefix(addr, "unix://") {
+		// The same listener code as the API sockets: a stale socket is
+		// replaced, a live one or a regular file never is.
+		l, err = proxy.Listen(proxy.ListenSpec{Addr: addr, SocketMode: 0o660})
 	} else {
-		host, _, splitErr := net.SplitHostPort(strings.TrimPrefix(addr, "tcp://"))
+		hostport := strings.TrimPrefix(addr, "tcp://")
+		host, _, splitErr := net.SplitHostPort(hostport)
 		if splitErr != nil {
 			return nil, fmt.Errorf("--admin-listen %q: %w", addr, splitErr)
 		}
-		if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-			return nil, fmt.Errorf("--admin-listen %q must be a unix socket or a loopback address", addr)
+		if !proxy.IsLoopback(host) {
+			return nil, fmt.Errorf("--admin-listen %q must be a unix socket or a loopback address: metrics and profiles are for this host only", addr)
 		}
-		l, err = net.Listen("tcp", strings.TrimPrefix(addr, "tcp://"))
+		l, err = net.Listen("tcp", hostport)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("admin listener: %w", err)

@@ -111,9 +111,7 @@ func (c *checkup) listeners(o *serveOptions) {
 		case "tcp":
 			if o.tlsCert == "" || o.tlsKey == "" || o.tlsClientCA == "" {
 				host, _, _ := net.SplitHostPort(u.Host)
-				ip := net.ParseIP(host)
-				loop := host == "localhost" || (ip != nil && ip.IsLoopback())
-				if !loop || !o.allowPlainLoopback {
+				if !proxy.IsLoopback(host) || !o.allowPlainLoopback {
 					c.bad(fmt.Sprintf("listener %s is plain TCP: anyone who reaches it can run containers as root on this host", addr),
 						"listen on unix:///run/xcsproxy/docker.sock, or give --tls-cert, --tls-key and --tls-client-ca for mutual TLS")
 					continue
