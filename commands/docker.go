@@ -88,7 +88,7 @@ func ContainerCreate(r *Resolved, o Options) (*Create, error) {
 // zero replicas, restart never; the launcher then scales it to one.
 func ServiceSpec(r *Resolved, o Options) (*swarm.ServiceSpec, error) {
 	c := r.Command
-	if _, err := binds(r, o); err != nil {
+	if err := placeMounts(r, o); err != nil {
 		return nil, err
 	}
 	var mounts []mount.Mount
@@ -156,21 +156,31 @@ func resources(c *Command) (mem, reserve, cpus int64) {
 	return mem, reserve, cpus
 }
 
-// binds renders the mounts as host:container:ro|rw, giving output mounts a
-// fresh directory under the build root.
-func binds(r *Resolved, o Options) ([]string, error) {
-	var out []string
+// placeMounts gives every mount its host path: output mounts a fresh
+// directory under the build root; any other mount must already have one.
+func placeMounts(r *Resolved, o Options) error {
 	for i := range r.Mounts {
 		m := &r.Mounts[i]
 		if m.HostPath == "" && m.Output {
 			if o.BuildRoot == "" {
-				return nil, fmt.Errorf("mount %q is an output mount and no build root is configured (--build-root)", m.Name)
+				return fmt.Errorf("mount %q is an output mount and no build root is configured (--build-root)", m.Name)
 			}
 			m.HostPath = filepath.Join(o.BuildRoot, newID())
 		}
 		if m.HostPath == "" {
-			return nil, fmt.Errorf("mount %q: no host path (give it in the launch's mounts, or through a wrapper input with a directory)", m.Name)
+			return fmt.Errorf("mount %q: no host path (give it in the launch's mounts, or through a wrapper input with a directory)", m.Name)
 		}
+	}
+	return nil
+}
+
+// binds renders the placed mounts as host:container:ro|rw.
+func binds(r *Resolved, o Options) ([]string, error) {
+	if err := placeMounts(r, o); err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, m := range r.Mounts {
 		mode := "ro"
 		if m.Writable {
 			mode = "rw"

@@ -243,11 +243,7 @@ func (p *Proxy) prepare(w http.ResponseWriter, r *http.Request) (*Exchange, *Err
 		}
 		return nil, errorf(http.StatusBadRequest, err.Error())
 	}
-	ex, herr := p.route(w, r, t)
-	if herr != nil {
-		return ex, herr
-	}
-	return ex, nil
+	return p.route(w, r, t)
 }
 
 // route names the endpoint, reads the body and builds the policy input.
@@ -309,12 +305,14 @@ func (p *Proxy) readBody(w http.ResponseWriter, r *http.Request, rt *Route) (*Bo
 
 // rewrite turns the inbound request into the canonical upstream request.
 func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
-	ex := pr.In.Context().Value(exchangeKey{}).(*Exchange)
-	out := pr.Out
-	out.URL.Scheme = "http"
-	out.URL.Host = "docker"
-	out.URL.Path = ex.Target.UpstreamPath()
-	out.URL.RawPath = ""
+	canonicalize(pr.Out, pr.In.Context().Value(exchangeKey{}).(*Exchange))
+}
+
+// canonicalize points an outgoing request at the daemon with the canonical
+// path, query and body, for the forwarder and the tunnel alike.
+func canonicalize(out *http.Request, ex *Exchange) {
+	out.URL.Scheme, out.URL.Host = "http", "docker"
+	out.URL.Path, out.URL.RawPath = ex.Target.UpstreamPath(), ""
 	out.URL.RawQuery = ex.Target.Query.Encode()
 	out.Host = "docker"
 	setBody(out, ex.Body)

@@ -69,20 +69,13 @@ func (p *Proxy) tunnel(w http.ResponseWriter, r *http.Request, ex *Exchange) {
 // upstreamRequest builds the canonical request for a raw connection,
 // keeping the Upgrade headers the daemon needs to switch protocols.
 func upstreamRequest(r *http.Request, ex *Exchange) *http.Request {
-	out := r.Clone(r.Context())
+	out := r.Clone(r.Context()) // a raw body stays the client's stream
 	out.RequestURI = ""
-	out.URL.Scheme, out.URL.Host = "http", "docker"
-	out.URL.Path, out.URL.RawPath = ex.Target.UpstreamPath(), ""
-	out.URL.RawQuery = ex.Target.Query.Encode()
-	out.Host = "docker"
 	out.Close = false
 	for _, h := range []string{"Proxy-Connection", "Keep-Alive", "Proxy-Authorization", "Te", "Trailer"} {
 		out.Header.Del(h)
 	}
-	setBody(out, ex.Body)
-	if ex.Body.Raw {
-		out.Body = r.Body
-	}
+	canonicalize(out, ex)
 	return out
 }
 
