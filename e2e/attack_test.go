@@ -236,7 +236,7 @@ func TestImagesAreJudgedByWhatTheDaemonWouldRun(t *testing.T) {
 	})
 }
 
-func TestServiceMountingTheSocketIsDenied(t *testing.T) {
+func TestHostileServiceSpecsAreDeniedAndLeaveNoTrace(t *testing.T) {
 	joinSwarm(t)
 	p := startProxy(t)
 	spec := func(mounts string) string {
@@ -254,6 +254,16 @@ func TestServiceMountingTheSocketIsDenied(t *testing.T) {
 			body: strings.Replace(spec(`null`), `"Mounts":null`, `"Mounts":null,"CapabilityAdd":["CAP_SYS_ADMIN"]`, 1), reason: "CapabilityAdd"},
 		{name: "services/create publishing port 22", method: "POST", path: "/services/create",
 			body: strings.Replace(spec(`null`), `"Mode":`, `"EndpointSpec":{"Ports":[{"TargetPort":22,"PublishedPort":22}]},"Mode":`, 1), reason: "published port 22"},
+		{name: "services/create with AppArmor disabled", method: "POST", path: "/services/create",
+			body: strings.Replace(spec(`null`), `"Mounts":null`, `"Mounts":null,"Privileges":{"AppArmor":{"Mode":"disabled"}}`, 1), reason: "AppArmor"},
+		{name: "services/create with SELinux disabled", method: "POST", path: "/services/create",
+			body: strings.Replace(spec(`null`), `"Mounts":null`, `"Mounts":null,"Privileges":{"SELinuxContext":{"Disable":true}}`, 1), reason: "SELinuxContext"},
+		{name: "services/create with a kernel sysctl", method: "POST", path: "/services/create",
+			body: strings.Replace(spec(`null`), `"Mounts":null`, `"Mounts":null,"Sysctls":{"net.ipv4.ip_forward":"1"}`, 1), reason: "Sysctls"},
+		{name: "services/create with a plugin runtime", method: "POST", path: "/services/create",
+			body: strings.Replace(spec(`null`), `"TaskTemplate":{`, `"TaskTemplate":{"Runtime":"plugin",`, 1), reason: "runtime plugin"},
+		{name: "services/create reserving a GPU", method: "POST", path: "/services/create",
+			body: strings.Replace(spec(`null`), `"TaskTemplate":{`, `"TaskTemplate":{"Resources":{"Reservations":{"GenericResources":[{"DiscreteResourceSpec":{"Kind":"gpu","Value":1}}]}},`, 1), reason: "gpus.allow"},
 		{name: "services/create on the host network", method: "POST", path: "/services/create",
 			body: strings.Replace(spec(`null`), `"Mounts":null}`, `"Mounts":null},"Networks":[{"Target":"host"}]`, 1), reason: "service network host"},
 	})
