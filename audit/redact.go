@@ -142,10 +142,34 @@ func needsRedaction(v any, extra []string) bool {
 			}
 		}
 	case string:
-		for _, secret := range extra {
-			if secret != "" && strings.Contains(t, secret) {
+		return containsExtra(t, extra)
+	// The typed maps a caller may pass instead of their generic copies (route
+	// parameters, query strings) are judged as those copies would be.
+	case map[string]string:
+		for k, val := range t {
+			if strings.EqualFold(k, "Env") || val != "" && secretKey(k) || containsExtra(val, extra) {
 				return true
 			}
+		}
+	case map[string][]string:
+		for k, vals := range t {
+			if strings.EqualFold(k, "Env") && vals != nil {
+				return true
+			}
+			for _, val := range vals {
+				if containsExtra(val, extra) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func containsExtra(s string, extra []string) bool {
+	for _, secret := range extra {
+		if secret != "" && strings.Contains(s, secret) {
+			return true
 		}
 	}
 	return false

@@ -3,7 +3,6 @@ package audit
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -27,11 +26,8 @@ const (
 	SyncNone SyncMode = "none"
 )
 
-// Buffers for encoding and sealing records, reused across requests.
-var (
-	encodeBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-	lineBuffers   = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
-)
+// lineBuffers hold records being encoded and sealed, reused across requests.
+var lineBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
 // batchDelay bounds how far a batch fsync lags behind the write.
 const batchDelay = 5 * time.Millisecond
@@ -123,15 +119,13 @@ func (w *Writer) openFile() error {
 // chain fields, the hash and the write are serialized.
 func (w *Writer) Append(rec *Record) error {
 	rec.Seq, rec.PrevHash = 0, ""
-	buf := encodeBuffers.Get().(*bytes.Buffer)
-	defer encodeBuffers.Put(buf)
-	buf.Reset()
-	enc := json.NewEncoder(buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(rec); err != nil {
+	fieldBuf := lineBuffers.Get().(*[]byte)
+	defer lineBuffers.Put(fieldBuf)
+	fields, err := rec.appendFields((*fieldBuf)[:0])
+	*fieldBuf = fields
+	if err != nil {
 		return fmt.Errorf("encoding audit record: %w", err)
 	}
-	body := bytes.TrimRight(buf.Bytes(), "\n")
 
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -158,7 +152,7 @@ func (w *Writer) Append(rec *Record) error {
 	line = append(line, `,"prev_hash":`...)
 	line = strconv.AppendQuote(line, w.prev)
 	line = append(line, ',')
-	line = append(line, body[1:len(body)-1]...)
+	line = append(line, fields...)
 	hash := chainHash(w.prev, line[start:])
 	line = appendHash(line, hash)
 	*lineBuf = line

@@ -1,10 +1,11 @@
 package policy
 
 import (
-	"encoding/json"
 	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/xcsproxy/xcsproxy/canonjson"
 )
 
 // maxCached bounds the decision memo; when full it starts over.
@@ -17,33 +18,34 @@ const maxCached = 4096
 // every request, so a remembered decision never outlives the facts it was
 // made on.
 type memo struct {
-	mu        sync.Mutex
+	mu        sync.RWMutex
 	decisions map[string]Decision
 }
 
-func (m *memo) get(key string) (Decision, bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	d, ok := m.decisions[key]
+func (m *memo) get(key []byte) (Decision, bool) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	d, ok := m.decisions[string(key)] // no copy: the compiler looks up in place
 	return d, ok
 }
 
-func (m *memo) put(key string, d Decision) {
+func (m *memo) put(key []byte, d Decision) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.decisions == nil || len(m.decisions) >= maxCached {
 		m.decisions = make(map[string]Decision, 256)
 	}
-	m.decisions[key] = d
+	m.decisions[string(key)] = d
 }
 
-// inputKey is the input's canonical JSON (map keys sorted).
-func inputKey(input map[string]any) (string, bool) {
-	b, err := json.Marshal(input)
+// inputKey is the input's canonical JSON (map keys sorted); nil when it
+// cannot be encoded, which skips the memo.
+func inputKey(input map[string]any) ([]byte, bool) {
+	b, err := canonjson.Append(nil, input)
 	if err != nil {
-		return "", false
+		return nil, false
 	}
-	return string(b), true
+	return b, true
 }
 
 // deterministic reports whether no module calls a nondeterministic builtin.

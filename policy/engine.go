@@ -39,31 +39,35 @@ func (e *Engine) Swap(s *Set) *Set { return e.current.Swap(s) }
 // error: every failure is a deny whose reason says what failed.
 func (e *Engine) Decide(ctx context.Context, input map[string]any) Decision {
 	key, _ := inputKey(input)
-	return e.DecideKeyed(ctx, input, key)
+	return e.decide(ctx, key, func() (ast.Value, error) { return ast.InterfaceToValue(input) })
 }
 
-// DecideKeyed is Decide for a caller that already has the input's
-// canonical JSON (sorted keys), used as the memo key; an empty key skips
-// the memo.
-func (e *Engine) DecideKeyed(ctx context.Context, input map[string]any, key string) Decision {
+// DecideInput decides a typed input. key, when not nil, is the input's
+// canonical JSON (Input.AppendJSON) and keys the decision memo; a remembered
+// decision costs no conversion and no evaluation.
+func (e *Engine) DecideInput(ctx context.Context, in *Input, key []byte) Decision {
+	return e.decide(ctx, key, func() (ast.Value, error) { return ast.InterfaceToValue(in.Map()) })
+}
+
+func (e *Engine) decide(ctx context.Context, key []byte, value func() (ast.Value, error)) Decision {
 	s := e.current.Load()
 	if s == nil {
 		return deny("policy error: no policy loaded")
 	}
 	if s.memo == nil {
-		key = ""
+		key = nil
 	}
-	if key != "" {
+	if key != nil {
 		if d, hit := s.memo.get(key); hit {
 			return d
 		}
 	}
-	value, err := ast.InterfaceToValue(input)
+	v, err := value()
 	if err != nil {
 		return deny("policy error: building input: %v", err)
 	}
-	d := s.Decide(ctx, value, e.Timeout)
-	if key != "" && !strings.HasPrefix(firstReason(d), "policy error:") {
+	d := s.Decide(ctx, v, e.Timeout)
+	if key != nil && !strings.HasPrefix(firstReason(d), "policy error:") {
 		// Errors and timeouts may pass; only real answers are remembered.
 		s.memo.put(key, d)
 	}

@@ -138,7 +138,7 @@ func Load(ctx context.Context, fsys fs.FS) (*Set, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.store = inmem.NewFromObject(s.Data)
+	s.store = inmem.NewFromObjectWithOpts(s.Data, inmem.OptReturnASTValuesOnRead(true))
 	s.prepared, err = rego.New(
 		rego.Query(Query),
 		rego.Compiler(s.compiler),

@@ -157,18 +157,22 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	doc := ex.Input.Map()
-	// One encoding of the input serves as the decision memo's key and,
-	// when it holds nothing to redact, as the audit record's input.
-	encoded := encodeInput(doc)
+	// One encoding of the input keys the decision memo and, when it holds
+	// nothing to redact, is the audit record's input.
+	inputBuf := inputBuffers.Get().(*[]byte)
+	encoded, encErr := ex.Input.AppendJSON((*inputBuf)[:0])
+	*inputBuf = encoded
+	if encErr != nil {
+		encoded = nil
+	}
 	// Only bodyless requests repeat (polls, inspects, lists); a create is
 	// new every time, and remembering it would only crowd the memo.
-	memoKey := ""
+	var memoKey []byte
 	if ex.Body.Canonical == nil {
-		memoKey = string(encoded)
+		memoKey = encoded
 	}
 	evalStart := time.Now()
-	ex.Decision = p.cfg.Engine.DecideKeyed(r.Context(), doc, memoKey)
+	ex.Decision = p.cfg.Engine.DecideInput(r.Context(), ex.Input, memoKey)
 	ex.EvalTime = time.Since(evalStart)
 	p.cfg.Metrics.eval(ex.EvalTime)
 	if ex.Decision.Allow && len(ex.Decision.Patch) > 0 {
@@ -178,16 +182,16 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			p.log.Error("policy patch failed; refusing", "endpoint", ex.Route.Name, "error", err)
 			ex.Decision = policy.Decision{Allow: false, Reasons: []string{"the policy's patch could not be applied: " + err.Error()}}
 		} else {
-			doc = ex.Input.Map()
-			encoded = nil
+			encoded = nil // the input now shows what is forwarded
 		}
 	}
-	recErr := p.recordDecision(ex, doc, encoded)
+	recErr := p.recordDecision(ex, encoded)
+	inputBuffers.Put(inputBuf)
 	if !ex.Decision.Allow {
 		p.cfg.Metrics.request(ex.Route.Name, "deny")
 		reason := strings.Join(ex.Decision.Reasons, "; ")
 		p.log.Info("denied", "decision_id", ex.ID, "endpoint", ex.Route.Name, "method", r.Method, "path", ex.Target.Path,
-			"client", audit.ClientName(clientMap(doc)), "reasons", reason)
+			"client", audit.ClientName(ex.Input.Client.Map()), "reasons", reason)
 		writeError(w, http.StatusForbidden, "denied: "+reason)
 		return
 	}
@@ -381,6 +385,9 @@ type bufferPool struct{}
 
 var buffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
+// inputBuffers hold each request's encoded policy input.
+var inputBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+
 func (bufferPool) Get() []byte  { return *(buffers.Get().(*[]byte)) }
 func (bufferPool) Put(b []byte) { buffers.Put(&b) }
 
@@ -398,16 +405,4 @@ func decodeGeneric(ex *Exchange) error {
 	}
 	ex.Input.Request.Body = generic
 	return nil
-}
-
-// encodeInput renders the input as canonical JSON (sorted keys, no HTML
-// escaping); nil when it cannot be encoded.
-func encodeInput(doc map[string]any) []byte {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if enc.Encode(doc) != nil {
-		return nil
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte{'\n'})
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/xcsproxy/xcsproxy/audit"
+	"github.com/xcsproxy/xcsproxy/policy"
 )
 
 // refuse answers a request xcsproxy turned away before (or instead of)
@@ -44,14 +45,14 @@ func (p *Proxy) refuse(w http.ResponseWriter, r *http.Request, ex *Exchange, her
 
 // recordDecision writes the decision record; its error means the request
 // must not be forwarded.
-func (p *Proxy) recordDecision(ex *Exchange, doc map[string]any, encoded []byte) error {
+func (p *Proxy) recordDecision(ex *Exchange, encoded []byte) error {
 	if p.cfg.Audit == nil {
 		return nil
 	}
 	res := &audit.Result{Allow: ex.Decision.Allow, Reasons: ex.Decision.Reasons, Patch: audit.RedactPatch(ex.Decision.Patch, nil)}
 	var input any = json.RawMessage(encoded)
-	if encoded == nil || audit.NeedsRedaction(doc, nil) {
-		input = audit.RedactInput(doc, nil)
+	if encoded == nil || audit.NeedsRedaction(secretBearing(ex.Input), nil) {
+		input = audit.RedactInput(ex.Input.Map(), nil)
 	}
 	if res.Reasons == nil {
 		res.Reasons = []string{}
@@ -67,7 +68,7 @@ func (p *Proxy) recordDecision(ex *Exchange, doc map[string]any, encoded []byte)
 		Endpoint:       ex.Route.Name,
 		Method:         ex.Input.Request.Method,
 		RequestPath:    ex.Target.Path,
-		Client:         clientMap(doc),
+		Client:         ex.Input.Client.Map(),
 		PolicyRevision: ex.Input.Proxy.PolicyRevision,
 		Input:          input,
 		Result:         res,
@@ -111,9 +112,18 @@ func (p *Proxy) append(rec *audit.Record) error {
 // AuditHealthy reports whether the last audit write succeeded.
 func (p *Proxy) AuditHealthy() bool { return !p.auditBroken.Load() }
 
-func clientMap(doc map[string]any) map[string]any {
-	c, _ := doc["client"].(map[string]any)
-	return c
+// secretBearing is the part of an input that can carry secrets (the
+// request's parameters, query and body, and the facts), shared rather than
+// copied: whether a record needs redaction is asked on every request.
+// Client and proxy descriptions hold none.
+func secretBearing(in *policy.Input) map[string]any {
+	return map[string]any{
+		"request":    map[string]any{"endpoint": in.Request.Endpoint, "params": in.Request.Params, "query": in.Request.Query, "body": in.Request.Body},
+		"image":      in.Image,
+		"target":     in.Target,
+		"containers": in.Containers,
+		"mounts":     in.Mounts,
+	}
 }
 
 // creates are the endpoints whose answer names the object they made.
