@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 )
 
 // hashField is how every sealed line ends: `,"hash":"<64 hex>"}`.
@@ -16,11 +17,18 @@ const hashLen = 64
 
 // chainHash is the hash of a record body chained to the previous hash.
 func chainHash(prev string, body []byte) string {
-	h := sha256.New()
+	return string(appendChainHash(nil, sha256.New(), prev, body))
+}
+
+// appendChainHash appends chainHash's hex digits using h, which it resets:
+// the writer keeps one hasher instead of allocating one per record.
+func appendChainHash(dst []byte, h hash.Hash, prev string, body []byte) []byte {
+	h.Reset()
 	h.Write([]byte(prev))
 	h.Write([]byte{'\n'})
 	h.Write(body)
-	return hex.EncodeToString(h.Sum(nil))
+	var sum [sha256.Size]byte
+	return hex.AppendEncode(dst, h.Sum(sum[:0]))
 }
 
 // appendHash closes a record's bytes with its hash field and a newline.

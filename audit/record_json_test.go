@@ -3,6 +3,7 @@ package audit
 import (
 	"bytes"
 	"encoding/json"
+	"regexp"
 	"testing"
 	"time"
 )
@@ -53,5 +54,20 @@ func TestRecordFieldsMatchEncodingJSON(t *testing.T) {
 				t.Fatalf("got  %s\nwant %s", got, want)
 			}
 		})
+	}
+}
+
+func TestDecisionIDsAreVersion4UUIDs(t *testing.T) {
+	uuid := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+	seen := map[string]bool{}
+	for i := 0; i < 1000; i++ {
+		id := NewDecisionID()
+		if !uuid.MatchString(id) {
+			t.Fatalf("%q is not a version 4 UUID", id)
+		}
+		if seen[id] {
+			t.Fatalf("%q came twice", id)
+		}
+		seen[id] = true
 	}
 }

@@ -121,6 +121,15 @@ func NeedsRedaction(in map[string]any, extra []string) bool {
 	return needsRedaction(in, extra)
 }
 
+// SecretBody reports whether an endpoint's whole body is a credential.
+func SecretBody(endpoint string) bool { return endpointsWithSecretBodies[endpoint] }
+
+// ValueNeedsRedaction is NeedsRedaction for one part of an input (a body,
+// a facts document, a query), for callers that hold the parts rather than
+// the whole document. Route parameters (map[string]string) and query
+// strings (map[string][]string) are judged as their generic copies would be.
+func ValueNeedsRedaction(v any, extra []string) bool { return needsRedaction(v, extra) }
+
 func needsRedaction(v any, extra []string) bool {
 	switch t := v.(type) {
 	case map[string]any:

@@ -3,8 +3,10 @@ package audit
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"path/filepath"
@@ -55,6 +57,7 @@ type Writer struct {
 	seq       uint64
 	prev      string
 	torn      bool // the last write may have left a partial line
+	hasher    hash.Hash
 	lastCheck time.Time
 
 	syncReq chan struct{}
@@ -76,7 +79,7 @@ func Open(path string, opt Options) (*Writer, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("audit directory: %w", err)
 	}
-	w := &Writer{path: path, opt: opt, syncReq: make(chan struct{}, 1), done: make(chan struct{})}
+	w := &Writer{path: path, opt: opt, hasher: sha256.New(), syncReq: make(chan struct{}, 1), done: make(chan struct{})}
 	for _, candidate := range []string{path, path + ".1"} {
 		seq, hash, torn, err := lastRecord(candidate)
 		if err != nil {
@@ -153,8 +156,11 @@ func (w *Writer) Append(rec *Record) error {
 	line = strconv.AppendQuote(line, w.prev)
 	line = append(line, ',')
 	line = append(line, fields...)
-	hash := chainHash(w.prev, line[start:])
-	line = appendHash(line, hash)
+	line = append(line, hashPrefix...)
+	hashAt := len(line)
+	line = appendChainHash(line, w.hasher, w.prev, line[start:hashAt-len(hashPrefix)])
+	hash := string(line[hashAt:])
+	line = append(line, '"', '}', '\n')
 	*lineBuf = line
 	n, err := w.f.Write(line)
 	w.size += int64(n)

@@ -31,11 +31,28 @@ func (p *Proxy) Do(ctx context.Context, method, path string, body any) (int, []b
 		req.Header.Set("Content-Type", "application/json")
 	}
 	w := &bufferedResponse{header: http.Header{}}
-	p.ServeHTTP(w, req)
+	if aborted := p.serveInProcess(w, req); aborted {
+		return 0, nil, fmt.Errorf("%s %s: the daemon's answer broke off", method, path)
+	}
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
 	return w.status, w.body.Bytes(), nil
+}
+
+// serveInProcess runs the handler, turning the abort a server would turn
+// into a cut connection into a result.
+func (p *Proxy) serveInProcess(w http.ResponseWriter, req *http.Request) (aborted bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v != http.ErrAbortHandler {
+				panic(v)
+			}
+			aborted = true
+		}
+	}()
+	p.ServeHTTP(w, req)
+	return false
 }
 
 // bufferedResponse collects an in-process answer.

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"net"
 	"net/http"
+	"sync"
 
 	"golang.org/x/sys/unix"
 
@@ -21,6 +22,13 @@ type connIdentity struct {
 	listener  string
 	uid, gid  int
 	pid       int
+
+	// The client as the policy and the audit log see it, worked out on the
+	// connection's first request and shared by the rest: it cannot change
+	// on a connection (Go's TLS server refuses renegotiation).
+	once      sync.Once
+	client    policy.Client
+	clientDoc map[string]any
 }
 
 // ConnContext returns an http.Server ConnContext hook that records the peer
@@ -55,8 +63,24 @@ func peerCred(c *net.UnixConn) (*unix.Ucred, error) {
 	return cred, credErr
 }
 
-// clientOf builds the policy's view of who sent r.
-func clientOf(r *http.Request) policy.Client {
+// clientOf is the policy's view of who sent r, and that view as the
+// document the audit log records. Both are shared: read, never change them.
+func clientOf(r *http.Request) (policy.Client, map[string]any) {
+	id, ok := r.Context().Value(connKey{}).(*connIdentity)
+	if !ok {
+		c := identify(r)
+		return c, c.Map()
+	}
+	id.once.Do(func() {
+		id.client = identify(r)
+		id.clientDoc = id.client.Map()
+	})
+	return id.client, id.clientDoc
+}
+
+// identify builds the client from the connection's credentials and, on
+// TLS, the verified leaf certificate.
+func identify(r *http.Request) policy.Client {
 	c := policy.Client{UID: -1, GID: -1, PID: -1}
 	if id, ok := r.Context().Value(connKey{}).(*connIdentity); ok {
 		c.Transport, c.Listener = id.transport, id.listener

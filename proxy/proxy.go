@@ -80,6 +80,8 @@ type Exchange struct {
 	ObjectID string
 	// EvalTime is how long the policy took.
 	EvalTime time.Duration
+	// ClientDoc is the client as the audit log records it (shared).
+	ClientDoc map[string]any
 }
 
 type exchangeKey struct{}
@@ -90,7 +92,10 @@ type Proxy struct {
 	cfg     Config
 	router  *Router
 	forward *httputil.ReverseProxy
-	log     hclog.Logger
+	// direct forwards requests whose body is in hand to a unix-socket
+	// daemon; nil when forward (the Transport) carries everything.
+	direct *Forwarder
+	log    hclog.Logger
 
 	mu      sync.Mutex
 	tunnels map[io.Closer]struct{}
@@ -125,6 +130,7 @@ func New(cfg Config) *Proxy {
 		tunnels: map[io.Closer]struct{}{},
 		labels:  map[string]any{"app": "xcsproxy", "version": cfg.Version},
 	}
+	p.direct = NewForwarder(cfg.Upstream, cfg.Upstream.maxIdle)
 	p.forward = &httputil.ReverseProxy{
 		Rewrite:        p.rewrite,
 		Transport:      cfg.Upstream.Transport,
@@ -203,23 +209,30 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.cfg.Metrics.request(ex.Route.Name, "allow")
-	ctx := context.WithValue(r.Context(), exchangeKey{}, ex)
 	rec := &responseRecorder{ResponseWriter: w}
 	forwardStart := time.Now()
 	if ex.Route.Stream && !ex.Route.Hijack {
 		p.cfg.Metrics.gauge(func(m *Metrics) prometheus.Gauge { return m.OpenStreams }, 1)
 		defer p.cfg.Metrics.gauge(func(m *Metrics) prometheus.Gauge { return m.OpenStreams }, -1)
 	}
+	var forwardErr error
 	switch {
 	case ex.Route.Local:
 		if p.cfg.Local == nil {
 			writeError(rec, http.StatusNotFound, ex.Route.Name+" is not enabled on this xcsproxy")
 		} else {
-			p.cfg.Local.ServeLocal(rec, r.WithContext(ctx), ex.Route.Name, ex.Params, ex.Body.Canonical, ex.ID)
+			p.cfg.Local.ServeLocal(rec, r, ex.Route.Name, ex.Params, ex.Body.Canonical, ex.ID)
 		}
 	case ex.Route.Hijack:
-		p.tunnel(rec, r.WithContext(ctx), ex)
+		p.tunnel(rec, r, ex)
+	case p.direct != nil && !ex.Body.Raw:
+		var finite time.Duration
+		if !ex.Route.Stream {
+			finite = p.cfg.RequestTimeout
+		}
+		forwardErr = p.direct.forward(rec, r, ex, finite, p.upstreamError)
 	default:
+		ctx := context.WithValue(r.Context(), exchangeKey{}, ex)
 		if !ex.Route.Stream {
 			var cancel context.CancelFunc
 			ctx, cancel = context.WithTimeout(ctx, p.cfg.RequestTimeout)
@@ -231,9 +244,14 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.cfg.Metrics.duration(ex.Route.Name, "proxy", forwardStart.Sub(start))
 		p.cfg.Metrics.duration(ex.Route.Name, "daemon", time.Since(forwardStart))
 	}
-	p.recordOutcome(ex, rec)
+	p.recordOutcome(ex, rec, forwardErr)
 	if p.cfg.OnOutcome != nil {
 		p.cfg.OnOutcome(ex.Route.Name, rec.status)
+	}
+	if errors.Is(forwardErr, errAbort) {
+		// Cut the client's connection: ending the handler normally would
+		// close a chunked answer as if it were whole.
+		panic(http.ErrAbortHandler)
 	}
 }
 
@@ -264,21 +282,19 @@ func (p *Proxy) route(w http.ResponseWriter, r *http.Request, t *Target) (*Excha
 		return ex, herr
 	}
 	ex.Body = body
-	params := ex.Params
-	if params == nil {
-		params = map[string]string{}
-	}
+	client, clientDoc := clientOf(r)
+	ex.ClientDoc = clientDoc
 	ex.Input = &policy.Input{
 		Request: policy.Request{
 			Method:      r.Method,
 			Path:        t.Path,
 			APIVersion:  t.APIVersion,
 			Endpoint:    ex.Route.Name,
-			Params:      params,
+			Params:      ex.Params, // nil reads as {}
 			Query:       t.Query,
 			ContentType: r.Header.Get("Content-Type"),
 		},
-		Client: clientOf(r),
+		Client: client,
 		Proxy:  policy.Proxy{Version: p.cfg.Version, ManagedLabel: ManagedLabel},
 	}
 	if p.cfg.Facts != nil {
@@ -298,6 +314,11 @@ func (p *Proxy) route(w http.ResponseWriter, r *http.Request, t *Target) (*Excha
 func (p *Proxy) readBody(w http.ResponseWriter, r *http.Request, rt *Route) (*Body, *Error) {
 	if rt.Body == BodyRaw {
 		return &Body{Raw: true}, nil
+	}
+	if r.Body == nil || r.Body == http.NoBody {
+		// The server says so only when the request declared no body at
+		// all; nothing to read, and nothing to bound.
+		return &Body{}, nil
 	}
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(time.Now().Add(p.cfg.BodyReadTimeout))
@@ -348,7 +369,7 @@ func (p *Proxy) upstreamError(w http.ResponseWriter, r *http.Request, err error)
 	if errors.Is(r.Context().Err(), context.Canceled) {
 		return // the client went away; nobody is left to answer
 	}
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(r.Context().Err(), context.DeadlineExceeded) {
+	if errors.Is(err, errTimeout) || errors.Is(err, context.DeadlineExceeded) || errors.Is(r.Context().Err(), context.DeadlineExceeded) {
 		p.log.Warn("request to daemon timed out", "path", r.URL.Path, "timeout", p.cfg.RequestTimeout)
 		writeError(w, http.StatusGatewayTimeout, "the Docker daemon did not answer within "+p.cfg.RequestTimeout.String()+" (--request-timeout)")
 		return
@@ -360,6 +381,9 @@ func (p *Proxy) upstreamError(w http.ResponseWriter, r *http.Request, err error)
 // Close ends every open tunnel; http.Server.Shutdown does not see hijacked
 // connections, so a bounded shutdown needs this.
 func (p *Proxy) Close() {
+	if p.direct != nil {
+		p.direct.Close()
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for c := range p.tunnels {

@@ -29,7 +29,7 @@ func (p *Proxy) refuse(w http.ResponseWriter, r *http.Request, ex *Exchange, her
 			Endpoint:    Unknown,
 			Method:      r.Method,
 			RequestPath: truncate(r.URL.Path),
-			Client:      clientOf(r).Map(),
+			Client:      clientDoc(r),
 			Result:      &audit.Result{Allow: false, Reasons: []string{herr.Message}, Status: herr.Status},
 			Labels:      p.labels,
 		}
@@ -49,9 +49,12 @@ func (p *Proxy) recordDecision(ex *Exchange, encoded []byte) error {
 	if p.cfg.Audit == nil {
 		return nil
 	}
-	res := &audit.Result{Allow: ex.Decision.Allow, Reasons: ex.Decision.Reasons, Patch: audit.RedactPatch(ex.Decision.Patch, nil)}
+	res := &audit.Result{Allow: ex.Decision.Allow, Reasons: ex.Decision.Reasons}
+	if len(ex.Decision.Patch) > 0 {
+		res.Patch = audit.RedactPatch(ex.Decision.Patch, nil)
+	}
 	var input any = json.RawMessage(encoded)
-	if encoded == nil || audit.NeedsRedaction(secretBearing(ex.Input), nil) {
+	if encoded == nil || mayHoldSecrets(ex.Input) {
 		input = audit.RedactInput(ex.Input.Map(), nil)
 	}
 	if res.Reasons == nil {
@@ -68,7 +71,7 @@ func (p *Proxy) recordDecision(ex *Exchange, encoded []byte) error {
 		Endpoint:       ex.Route.Name,
 		Method:         ex.Input.Request.Method,
 		RequestPath:    ex.Target.Path,
-		Client:         ex.Input.Client.Map(),
+		Client:         ex.ClientDoc,
 		PolicyRevision: ex.Input.Proxy.PolicyRevision,
 		Input:          input,
 		Result:         res,
@@ -78,7 +81,7 @@ func (p *Proxy) recordDecision(ex *Exchange, encoded []byte) error {
 }
 
 // recordOutcome writes what the daemon answered to a forwarded request.
-func (p *Proxy) recordOutcome(ex *Exchange, rec *responseRecorder) {
+func (p *Proxy) recordOutcome(ex *Exchange, rec *responseRecorder, forwardErr error) {
 	if p.cfg.Audit == nil {
 		return
 	}
@@ -92,11 +95,19 @@ func (p *Proxy) recordOutcome(ex *Exchange, rec *responseRecorder) {
 			ObjectID:   ex.ObjectID,
 			Bytes:      rec.bytes,
 			DurationMS: float64(time.Since(ex.Start).Microseconds()) / 1000,
+			Error:      errorText(forwardErr),
 		},
 	})
 	if err != nil {
 		p.log.Error("audit outcome not written", "decision_id", ex.ID, "error", err)
 	}
+}
+
+func errorText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
 }
 
 // append writes one record, timing it and remembering whether the log
@@ -112,18 +123,25 @@ func (p *Proxy) append(rec *audit.Record) error {
 // AuditHealthy reports whether the last audit write succeeded.
 func (p *Proxy) AuditHealthy() bool { return !p.auditBroken.Load() }
 
-// secretBearing is the part of an input that can carry secrets (the
-// request's parameters, query and body, and the facts), shared rather than
-// copied: whether a record needs redaction is asked on every request.
-// Client and proxy descriptions hold none.
-func secretBearing(in *policy.Input) map[string]any {
-	return map[string]any{
-		"request":    map[string]any{"endpoint": in.Request.Endpoint, "params": in.Request.Params, "query": in.Request.Query, "body": in.Request.Body},
-		"image":      in.Image,
-		"target":     in.Target,
-		"containers": in.Containers,
-		"mounts":     in.Mounts,
+// mayHoldSecrets reports whether the input's record must be redacted,
+// asking only about the parts that can carry secrets (the request's
+// parameters, query and body, and the facts), where they are: this is asked
+// on every request. Client and proxy descriptions hold none.
+func mayHoldSecrets(in *policy.Input) bool {
+	if audit.SecretBody(in.Request.Endpoint) && in.Request.Body != nil {
+		return true
 	}
+	for _, part := range []any{in.Request.Params, in.Request.Query, in.Request.Body, in.Image, in.Target, in.Containers, in.Mounts} {
+		if audit.ValueNeedsRedaction(part, nil) {
+			return true
+		}
+	}
+	return false
+}
+
+func clientDoc(r *http.Request) map[string]any {
+	_, doc := clientOf(r)
+	return doc
 }
 
 // creates are the endpoints whose answer names the object they made.
@@ -141,17 +159,24 @@ func (p *Proxy) captureObjectID(resp *http.Response) error {
 		return err
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(b))
+	ex.ObjectID = createdID(b)
+	return nil
+}
+
+// createdID reads the id from a create's answer ({"Id": ...} for
+// containers, {"ID": ...} for services).
+func createdID(b []byte) string {
 	var created struct {
 		ID  string `json:"Id"`
 		ID2 string `json:"ID"`
 	}
-	if json.Unmarshal(b, &created) == nil {
-		ex.ObjectID = created.ID
-		if ex.ObjectID == "" {
-			ex.ObjectID = created.ID2
-		}
+	if json.Unmarshal(b, &created) != nil {
+		return ""
 	}
-	return nil
+	if created.ID != "" {
+		return created.ID
+	}
+	return created.ID2
 }
 
 // responseRecorder notes the status and size of what reaches the client.
