@@ -296,8 +296,10 @@ func copyResponse(w http.ResponseWriter, resp *http.Response, ex *Exchange) erro
 		}
 		ex.ObjectID = createdID(b)
 		w.WriteHeader(resp.StatusCode)
-		_, _ = w.Write(b)
-		return nil
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
+		return http.NewResponseController(w).Flush()
 	}
 	w.WriteHeader(resp.StatusCode)
 	if resp.Body == http.NoBody {
@@ -327,6 +329,11 @@ func copyResponse(w http.ResponseWriter, resp *http.Response, ex *Exchange) erro
 			}
 		}
 		if rerr == io.EOF {
+			if !stream {
+				// Out now, rather than when the handler returns: the
+				// outcome record comes after, off the client's clock.
+				return rc.Flush()
+			}
 			return nil
 		}
 		if rerr != nil {

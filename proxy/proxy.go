@@ -188,7 +188,12 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			p.log.Error("policy patch failed; refusing", "endpoint", ex.Route.Name, "error", err)
 			ex.Decision = policy.Decision{Allow: false, Reasons: []string{"the policy's patch could not be applied: " + err.Error()}}
 		} else {
-			encoded = nil // the input now shows what is forwarded
+			// The record shows the input as forwarded, patch applied.
+			encoded, encErr = ex.Input.AppendJSON(encoded[:0])
+			*inputBuf = encoded
+			if encErr != nil {
+				encoded = nil
+			}
 		}
 	}
 	recErr := p.recordDecision(ex, encoded)
