@@ -1,10 +1,12 @@
 package e2e
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/docker/docker/api/types/image"
 )
 
 // goroutines reads the proxy's goroutine count from /debug/pprof.
@@ -139,6 +143,54 @@ func TestFaultsAreSurvivedWithoutLeaks(t *testing.T) {
 		assertUnchanged(t, before, snapshot(t))
 		f.start(t)
 		waitFor(t, 5*time.Second, "recovery", func() bool { return statusOf(t, p) == 200 })
+	})
+	t.Run("the daemon goes away during a pull", func(t *testing.T) {
+		ctx := ctxFor(t, 2*time.Minute)
+		repo := pushTestImage(t, ctx, "fault-pull")
+		ref := repo + ":fault-pull"
+		defer docker.ImageRemove(ctxFor(t, time.Minute), ref, image.RemoveOptions{})
+		pull := func() (*http.Response, error) {
+			req, _ := http.NewRequest("POST", "http://docker/images/create?fromImage="+url.QueryEscape(repo)+"&tag=fault-pull", nil)
+			req.Header.Set("X-Registry-Auth", emptyAuth())
+			return p.HTTP().Do(req)
+		}
+		resp, err := pull()
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The daemon has answered and the progress stream is open: take the
+		// daemon away now.
+		br := bufio.NewReader(resp.Body)
+		if _, err := br.Peek(1); err != nil {
+			t.Fatalf("no pull progress: %v", err)
+		}
+		done := make(chan struct{})
+		go func() { io.Copy(io.Discard, br); close(done) }()
+		f.stop()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the pull stream stayed open after the daemon went away")
+		}
+		resp.Body.Close()
+		if got := status(); got != http.StatusBadGateway {
+			t.Fatalf("ping while the daemon is gone: %d", got)
+		}
+		f.start(t)
+		waitFor(t, 5*time.Second, "recovery", func() bool { return status() == 200 })
+		// The same pull, once more, completes through the same xcsproxy.
+		resp, err = pull()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || containsErrorDetail(out) {
+			t.Fatalf("pull after the daemon came back: %d %s", resp.StatusCode, out)
+		}
+		if _, err := docker.ImageInspect(ctx, ref); err != nil {
+			t.Fatalf("the image is not there after the second pull: %v", err)
+		}
 	})
 	t.Run("clients vanish mid-stream", func(t *testing.T) {
 		for i := 0; i < 20; i++ {
