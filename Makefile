@@ -33,6 +33,8 @@ fuzz:
 	$(GO) test ./proxy -run XXX -fuzz FuzzCreateBody -fuzztime $(FUZZTIME)
 	$(GO) test ./commands -run XXX -fuzz FuzzResolve -fuzztime $(FUZZTIME)
 	$(GO) test ./audit -run XXX -fuzz FuzzVerifyLine -fuzztime $(FUZZTIME)
+	$(GO) test ./canonjson -run XXX -fuzz FuzzAppendString -fuzztime $(FUZZTIME)
+	$(GO) test ./canonjson -run XXX -fuzz FuzzAppendNumber -fuzztime $(FUZZTIME)
 
 bench: docker-up
 	$(GO) run ./bench
