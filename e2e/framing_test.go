@@ -118,6 +118,7 @@ func TestHostileFramingNeverReachesTheDaemonUndecided(t *testing.T) {
 		{"bare LF line ends", "GET /_ping HTTP/1.1\nHost: d\n\n", ""},
 		{"obs-fold header", "GET /_ping HTTP/1.1\r\nHost: d\r\nX-A: a\r\n b\r\n\r\n", ""},
 		{"huge header", "GET /_ping HTTP/1.1\r\nHost: d\r\nX-Big: " + big + "\r\n\r\n", "431"},
+		{"too many header fields", "GET /_ping HTTP/1.1\r\nHost: d\r\n" + strings.Repeat("X-A: 1\r\n", 101) + "\r\n", "431"},
 		{"three pipelined requests", "GET /_ping HTTP/1.1\r\nHost: d\r\n\r\nGET /version HTTP/1.1\r\nHost: d\r\n\r\nGET /_ping HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n", "200"},
 		{"a request hidden in a body", "POST /containers/create HTTP/1.1\r\nHost: d\r\nContent-Type: application/json\r\nContent-Length: 58\r\n\r\nGET /containers/json HTTP/1.1\r\nHost: d\r\nX: 1234567890123\r\n\r\n", "400"},
 		{"a request line with an absolute URL", "GET http://evil/containers/json HTTP/1.1\r\nHost: d\r\n\r\n", "400"},

@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httputil"
@@ -34,6 +35,9 @@ type Config struct {
 	// MaxBody caps a request body; larger bodies get 413 and are never
 	// forwarded uninspected.
 	MaxBody int64
+	// MaxHeaderFields caps the header fields of a request (431 above it);
+	// the byte size of the header block is the server's MaxHeaderBytes.
+	MaxHeaderFields int
 	// RequestTimeout bounds a finite (non-stream) request end to end.
 	RequestTimeout time.Duration
 	// BodyReadTimeout bounds reading a request body from the client.
@@ -114,6 +118,9 @@ func New(cfg Config) *Proxy {
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = 2 << 20
 	}
+	if cfg.MaxHeaderFields <= 0 {
+		cfg.MaxHeaderFields = 100
+	}
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 2 * time.Minute
 	}
@@ -146,6 +153,11 @@ func New(cfg Config) *Proxy {
 
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	if n := headerFields(r.Header); n > p.cfg.MaxHeaderFields {
+		p.refuse(w, r, nil, errorf(http.StatusRequestHeaderFieldsTooLarge,
+			fmt.Sprintf("the request has %d header fields; the limit is %d (--max-header-fields)", n, p.cfg.MaxHeaderFields)))
+		return
+	}
 	ex, herr := p.prepare(w, r)
 	if herr != nil {
 		p.refuse(w, r, ex, herr)
@@ -258,6 +270,15 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// close a chunked answer as if it were whole.
 		panic(http.ErrAbortHandler)
 	}
+}
+
+// headerFields counts a request's header fields, repeated names included.
+func headerFields(h http.Header) int {
+	n := 0
+	for _, vs := range h {
+		n += len(vs)
+	}
+	return n
 }
 
 // prepare canonicalizes the request and builds the policy input.

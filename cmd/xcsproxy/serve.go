@@ -59,6 +59,7 @@ type serveOptions struct {
 	headerTimeout      time.Duration
 	idleTimeout        time.Duration
 	maxHeaderBytes     int
+	maxHeaderFields    int
 	maxConnsPerClient  int
 }
 
@@ -199,17 +200,18 @@ func runServe(ctx context.Context, o *serveOptions) error {
 		return err
 	}
 	p := proxy.New(proxy.Config{
-		Metrics:        metrics,
-		Local:          &commands.API{Launcher: launcher},
-		OnOutcome:      refreshOnImageChange(ctx, launcher.Store, facts, log.Named("commands")),
-		Audit:          recorder,
-		Facts:          facts,
-		Upstream:       up,
-		Engine:         engine,
-		Log:            log.Named("proxy"),
-		MaxBody:        o.maxBody,
-		RequestTimeout: o.requestTimeout,
-		Version:        version,
+		Metrics:         metrics,
+		Local:           &commands.API{Launcher: launcher},
+		OnOutcome:       refreshOnImageChange(ctx, launcher.Store, facts, log.Named("commands")),
+		Audit:           recorder,
+		Facts:           facts,
+		Upstream:        up,
+		Engine:          engine,
+		Log:             log.Named("proxy"),
+		MaxBody:         o.maxBody,
+		MaxHeaderFields: o.maxHeaderFields,
+		RequestTimeout:  o.requestTimeout,
+		Version:         version,
 	})
 	launcher.Gate = p
 	var servers []*http.Server
@@ -308,6 +310,7 @@ func addServeFlags(f *pflag.FlagSet, o *serveOptions) {
 	f.DurationVar(&o.headerTimeout, "header-timeout", 10*time.Second, "time a client has to send a request's headers (slow clients are cut off)")
 	f.DurationVar(&o.idleTimeout, "idle-timeout", 2*time.Minute, "how long an idle keep-alive connection is kept")
 	f.IntVar(&o.maxHeaderBytes, "max-header-bytes", 64<<10, "largest request header block (larger: 431)")
+	f.IntVar(&o.maxHeaderFields, "max-header-fields", 100, "most header fields a request may carry (more: 431)")
 	f.IntVar(&o.maxConnsPerClient, "max-conns-per-client", 1024, "open connections one client (unix uid or TCP address) may hold; 0: no limit")
 	f.BoolVar(&o.pprof, "debug-pprof", false, "serve /debug/pprof on --admin-listen (for profiling; shows request data in memory)")
 	f.StringVar(&o.logLevel, "log-level", "info", "trace, debug, info, warn or error")
