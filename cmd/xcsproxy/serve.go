@@ -22,6 +22,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/xcsproxy/xcsproxy/audit"
+	"github.com/xcsproxy/xcsproxy/gcpace"
 	"github.com/xcsproxy/xcsproxy/commands"
 	"github.com/xcsproxy/xcsproxy/policies"
 	"github.com/xcsproxy/xcsproxy/policy"
@@ -60,6 +61,7 @@ type serveOptions struct {
 	idleTimeout        time.Duration
 	maxHeaderBytes     int
 	maxHeaderFields    int
+	gcBudget           int64
 	maxConnsPerClient  int
 }
 
@@ -117,6 +119,9 @@ func runServe(ctx context.Context, o *serveOptions) error {
 	set, err := loadPolicy(ctx, o.policies)
 	if err != nil {
 		return err
+	}
+	if gcpace.Start(ctx, o.gcBudget, time.Second) {
+		log.Debug("garbage collector paced to a memory budget", "bytes", o.gcBudget)
 	}
 	engine := policy.NewEngine(set)
 	registry := prometheus.NewRegistry()
@@ -311,6 +316,7 @@ func addServeFlags(f *pflag.FlagSet, o *serveOptions) {
 	f.DurationVar(&o.idleTimeout, "idle-timeout", 2*time.Minute, "how long an idle keep-alive connection is kept")
 	f.IntVar(&o.maxHeaderBytes, "max-header-bytes", 64<<10, "largest request header block (larger: 431)")
 	f.IntVar(&o.maxHeaderFields, "max-header-fields", 100, "most header fields a request may carry (more: 431)")
+	f.Int64Var(&o.gcBudget, "gc-budget", 22<<20, "runtime memory, in bytes, within which the garbage collector runs rarely (0, or GOGC/GOMEMLIMIT set: Go's own pacing)")
 	f.IntVar(&o.maxConnsPerClient, "max-conns-per-client", 1024, "open connections one client (unix uid or TCP address) may hold; 0: no limit")
 	f.BoolVar(&o.pprof, "debug-pprof", false, "serve /debug/pprof on --admin-listen (for profiling; shows request data in memory)")
 	f.StringVar(&o.logLevel, "log-level", "info", "trace, debug, info, warn or error")

@@ -1,0 +1,47 @@
+package gcpace
+
+import (
+	"math"
+	"runtime/debug"
+	"testing"
+)
+
+func TestPacingFollowsTheLiveHeap(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(math.MaxInt64))
+	p := &Pacer{budget: 20 << 20}
+	steps := []struct {
+		name        string
+		live        int64
+		wantRelaxed bool
+	}{
+		{"a small live heap is paced to the budget", 4 << 20, true},
+		{"a heap between a quarter and half keeps the budget", 8 << 20, true},
+		{"a heap above half the budget returns to Go's pacing", 11 << 20, false},
+		{"a heap between a quarter and half stays on Go's pacing", 8 << 20, false},
+		{"a heap back below a quarter is paced to the budget again", 4 << 20, true},
+	}
+	p.relax()
+	for _, s := range steps {
+		p.adjust(s.live)
+		gogc := debug.SetGCPercent(-1)
+		debug.SetGCPercent(gogc)
+		limit := debug.SetMemoryLimit(-1)
+		if p.relaxed != s.wantRelaxed {
+			t.Fatalf("%s: relaxed=%v", s.name, p.relaxed)
+		}
+		if s.wantRelaxed && (gogc != relaxedGOGC || limit != 20<<20) {
+			t.Fatalf("%s: GOGC %d, limit %d; want %d and the budget", s.name, gogc, limit, relaxedGOGC)
+		}
+		if !s.wantRelaxed && (gogc != 100 || limit != math.MaxInt64) {
+			t.Fatalf("%s: GOGC %d, limit %d; want Go's defaults", s.name, gogc, limit)
+		}
+	}
+}
+
+func TestTheOperatorsGOGCRules(t *testing.T) {
+	t.Setenv("GOGC", "150")
+	if Start(t.Context(), 20<<20, 0) {
+		t.Fatal("paced the collector although GOGC was set")
+	}
+}
