@@ -22,8 +22,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/xcsproxy/xcsproxy/audit"
-	"github.com/xcsproxy/xcsproxy/gcpace"
 	"github.com/xcsproxy/xcsproxy/commands"
+	"github.com/xcsproxy/xcsproxy/gcpace"
 	"github.com/xcsproxy/xcsproxy/policies"
 	"github.com/xcsproxy/xcsproxy/policy"
 	"github.com/xcsproxy/xcsproxy/proxy"
