@@ -316,7 +316,7 @@ func addServeFlags(f *pflag.FlagSet, o *serveOptions) {
 	f.DurationVar(&o.idleTimeout, "idle-timeout", 2*time.Minute, "how long an idle keep-alive connection is kept")
 	f.IntVar(&o.maxHeaderBytes, "max-header-bytes", 64<<10, "largest request header block (larger: 431)")
 	f.IntVar(&o.maxHeaderFields, "max-header-fields", 100, "most header fields a request may carry (more: 431)")
-	f.Int64Var(&o.gcBudget, "gc-budget", 22<<20, "runtime memory, in bytes, within which the garbage collector runs rarely (0, or GOGC/GOMEMLIMIT set: Go's own pacing)")
+	f.Int64Var(&o.gcBudget, "gc-budget", 20<<20, "runtime memory, in bytes, within which the garbage collector runs rarely (0, or GOGC/GOMEMLIMIT set: Go's own pacing)")
 	f.IntVar(&o.maxConnsPerClient, "max-conns-per-client", 1024, "open connections one client (unix uid or TCP address) may hold; 0: no limit")
 	f.BoolVar(&o.pprof, "debug-pprof", false, "serve /debug/pprof on --admin-listen (for profiling; shows request data in memory)")
 	f.StringVar(&o.logLevel, "log-level", "info", "trace, debug, info, warn or error")
