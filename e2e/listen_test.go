@@ -53,8 +53,10 @@ type testPKI struct {
 	dir                       string
 	caFile, certFile, keyFile string
 	clientCert                tls.Certificate
-	pool                      *x509.CertPool
-	strangerCert              tls.Certificate
+	// The client certificate as files, for xcsproxy's own TLS client.
+	clientCertFile, clientKeyFile string
+	pool                          *x509.CertPool
+	strangerCert                  tls.Certificate
 }
 
 func newPKI(t *testing.T) *testPKI {
@@ -91,6 +93,9 @@ func newPKI(t *testing.T) *testPKI {
 	p.keyFile = writePEM(t, dir, "server-key.pem", "EC PRIVATE KEY", keyDER)
 	cliDER, cliKey := issue("xnat", x509.ExtKeyUsageClientAuth, ca, caKey)
 	p.clientCert = tls.Certificate{Certificate: [][]byte{cliDER}, PrivateKey: cliKey}
+	p.clientCertFile = writePEM(t, dir, "client.pem", "CERTIFICATE", cliDER)
+	cliKeyDER, _ := x509.MarshalECPrivateKey(cliKey)
+	p.clientKeyFile = writePEM(t, dir, "client-key.pem", "EC PRIVATE KEY", cliKeyDER)
 	strDER, strKey := issue("stranger", x509.ExtKeyUsageClientAuth, nil, nil)
 	p.strangerCert = tls.Certificate{Certificate: [][]byte{strDER}, PrivateKey: strKey}
 	return p

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"crypto/sha256"
 	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -17,25 +18,32 @@ const maxCached = 4096
 // the same decision out. Facts are part of the input and are looked up on
 // every request, so a remembered decision never outlives the facts it was
 // made on.
+//
+// Decisions are filed under the SHA-256 of the input rather than the input
+// itself: an input is a kilobyte or two, and a full memo of them was most of
+// xcsproxy's live heap under a Container Service workload. Finding two inputs
+// with one digest is beyond anyone's reach, so a digest names its input.
 type memo struct {
 	mu        sync.RWMutex
-	decisions map[string]Decision
+	decisions map[[sha256.Size]byte]Decision
 }
 
 func (m *memo) get(key []byte) (Decision, bool) {
+	sum := sha256.Sum256(key)
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	d, ok := m.decisions[string(key)] // no copy: the compiler looks up in place
+	d, ok := m.decisions[sum]
 	return d, ok
 }
 
 func (m *memo) put(key []byte, d Decision) {
+	sum := sha256.Sum256(key)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.decisions == nil || len(m.decisions) >= maxCached {
-		m.decisions = make(map[string]Decision, 256)
+		m.decisions = make(map[[sha256.Size]byte]Decision, 256)
 	}
-	m.decisions[string(key)] = d
+	m.decisions[sum] = d
 }
 
 // inputKey is the input's canonical JSON (map keys sorted); nil when it

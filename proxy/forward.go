@@ -37,7 +37,7 @@ const idleTimeout = 90 * time.Second
 
 // upstreamBufferSize sizes each connection's reader: a large container log
 // arrives in many small chunks, and one read then takes many of them.
-const upstreamBufferSize = 64 << 10
+const upstreamBufferSize = 32 << 10
 
 type upstreamConn struct {
 	net.Conn
@@ -117,6 +117,10 @@ func (f *Forwarder) forward(w http.ResponseWriter, r *http.Request, ex *Exchange
 		return err
 	}
 	err = copyResponse(w, resp, ex)
+	if errors.Is(err, errAbort) && r.Context().Err() != nil {
+		// The client left (and its leaving closed the daemon's side).
+		err = fmt.Errorf("the client went away: %w", r.Context().Err())
+	}
 	resp.Body.Close()
 	if stop() && err == nil && !resp.Close {
 		_ = c.SetDeadline(time.Time{})
