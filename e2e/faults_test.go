@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -12,6 +13,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -190,6 +192,35 @@ func TestFaultsAreSurvivedWithoutLeaks(t *testing.T) {
 		}
 		if _, err := docker.ImageInspect(ctx, ref); err != nil {
 			t.Fatalf("the image is not there after the second pull: %v", err)
+		}
+	})
+	t.Run("the first create after the daemon returns goes through", func(t *testing.T) {
+		// Fill xcsproxy's pool of daemon connections, then restart the daemon
+		// under it: every pooled connection is dead.
+		var wg sync.WaitGroup
+		for i := 0; i < 8; i++ {
+			wg.Add(1)
+			go func() { defer wg.Done(); status() }()
+		}
+		wg.Wait()
+		f.stop()
+		f.start(t)
+		resp, err := p.HTTP().Post("http://docker/containers/create", "application/json",
+			strings.NewReader(fmt.Sprintf(`{"Image":%q,"Cmd":["echo"],"Labels":{%q:"fault"}}`, testImage, testLabel)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusCreated {
+			t.Fatalf("create right after the daemon came back: %d %s", resp.StatusCode, body)
+		}
+		var created struct{ Id string }
+		if err := json.Unmarshal(body, &created); err != nil || created.Id == "" {
+			t.Fatalf("create answered %q", body)
+		}
+		if err := docker.ContainerRemove(ctxFor(t, time.Minute), created.Id, containerRemoveForce()); err != nil {
+			t.Fatal(err)
 		}
 	})
 	t.Run("clients vanish mid-stream", func(t *testing.T) {

@@ -59,7 +59,10 @@ func NewForwarder(up *Upstream, maxIdle int) *Forwarder {
 	return &Forwarder{up: up, maxIdle: maxIdle}
 }
 
-func (f *Forwarder) get(r *http.Request) (*upstreamConn, error) {
+func (f *Forwarder) get(r *http.Request, fresh bool) (*upstreamConn, error) {
+	if fresh {
+		return f.dial(r)
+	}
 	f.mu.Lock()
 	for len(f.idle) > 0 {
 		c := f.idle[len(f.idle)-1]
@@ -72,6 +75,10 @@ func (f *Forwarder) get(r *http.Request) (*upstreamConn, error) {
 		c.Close()
 	}
 	f.mu.Unlock()
+	return f.dial(r)
+}
+
+func (f *Forwarder) dial(r *http.Request) (*upstreamConn, error) {
 	nc, err := f.up.Dial(r.Context())
 	if err != nil {
 		return nil, err
@@ -133,14 +140,14 @@ func (f *Forwarder) forward(w http.ResponseWriter, r *http.Request, ex *Exchange
 
 // roundTrip writes the request and reads the answer's header. A pooled
 // connection the daemon closed in the meantime (it restarted) fails on the
-// write, before the daemon saw anything; the request is then sent once more
-// on a new connection. A failure while reading is retried only for reads
+// write, before the daemon saw anything (a unix socket whose peer is gone
+// refuses writes); the request is then sent once more on a new connection. A failure while reading is retried only for reads
 // (GET, HEAD), which cannot have changed anything. Until stop is called,
 // the client going away closes the connection: the daemon would otherwise
 // answer (or stream) into a connection nobody reads.
 func (f *Forwarder) roundTrip(r *http.Request, ex *Exchange, finite time.Duration) (c *upstreamConn, resp *http.Response, stop func() bool, err error) {
 	for attempt := 0; ; attempt++ {
-		if c, err = f.get(r); err != nil {
+		if c, err = f.get(r, attempt > 0); err != nil {
 			return nil, nil, nil, err
 		}
 		if finite > 0 {
@@ -167,6 +174,9 @@ func (f *Forwarder) roundTrip(r *http.Request, ex *Exchange, finite time.Duratio
 		if !retry {
 			return nil, nil, nil, err
 		}
+		// The daemon closed a pooled connection: it restarted, and every
+		// other pooled connection is as dead. The retry dials afresh.
+		f.Close()
 	}
 }
 
