@@ -124,10 +124,6 @@ func (f *Forwarder) forward(w http.ResponseWriter, r *http.Request, ex *Exchange
 		return err
 	}
 	err = copyResponse(w, resp, ex)
-	if errors.Is(err, errAbort) && r.Context().Err() != nil {
-		// The client left (and its leaving closed the daemon's side).
-		err = fmt.Errorf("the client went away: %w", r.Context().Err())
-	}
 	resp.Body.Close()
 	if stop() && err == nil && !resp.Close {
 		_ = c.SetDeadline(time.Time{})

@@ -241,7 +241,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			p.cfg.Local.ServeLocal(rec, r, ex.Route.Name, ex.Params, ex.Body.Canonical, ex.ID)
 		}
 	case ex.Route.Hijack:
-		p.tunnel(rec, r, ex)
+		forwardErr = p.tunnel(rec, r, ex)
 	case p.direct != nil && !ex.Body.Raw:
 		var finite time.Duration
 		if !ex.Route.Stream {
@@ -261,11 +261,16 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.cfg.Metrics.duration(ex.Route.Name, "proxy", forwardStart.Sub(start))
 		p.cfg.Metrics.duration(ex.Route.Name, "daemon", time.Since(forwardStart))
 	}
+	aborted := errors.Is(forwardErr, errAbort)
+	if aborted && r.Context().Err() != nil {
+		// The client left (and its leaving closed the daemon's side).
+		forwardErr = fmt.Errorf("the client went away: %w", r.Context().Err())
+	}
 	p.recordOutcome(ex, rec, forwardErr)
 	if p.cfg.OnOutcome != nil {
 		p.cfg.OnOutcome(ex.Route.Name, rec.status)
 	}
-	if errors.Is(forwardErr, errAbort) {
+	if aborted {
 		// Cut the client's connection: ending the handler normally would
 		// close a chunked answer as if it were whole.
 		panic(http.ErrAbortHandler)

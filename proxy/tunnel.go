@@ -14,45 +14,48 @@ import (
 
 // tunnel forwards a protocol-switching request (attach, exec start). The
 // client's connection is hijacked only after the daemon has answered 101:
-// a client's Upgrade header alone never opens a raw pipe to the daemon.
-func (p *Proxy) tunnel(w http.ResponseWriter, r *http.Request, ex *Exchange) {
+// a client's Upgrade header alone never opens a raw pipe to the daemon. Its
+// error is errAbort when an ordinary answer broke off half written.
+func (p *Proxy) tunnel(w http.ResponseWriter, r *http.Request, ex *Exchange) error {
 	ctx := r.Context()
 	up, err := p.cfg.Upstream.Dial(ctx)
 	if err != nil {
 		p.upstreamError(w, r, err)
-		return
+		return err
 	}
 	out := upstreamRequest(r, ex)
 	if err := out.Write(up); err != nil {
 		up.Close()
-		p.upstreamError(w, r, fmt.Errorf("sending request: %w", err))
-		return
+		err = fmt.Errorf("sending request: %w", err)
+		p.upstreamError(w, r, err)
+		return err
 	}
 	upr := bufio.NewReader(up)
 	resp, err := http.ReadResponse(upr, out)
 	if err != nil {
 		up.Close()
-		p.upstreamError(w, r, fmt.Errorf("reading response: %w", err))
-		return
+		err = fmt.Errorf("reading response: %w", err)
+		p.upstreamError(w, r, err)
+		return err
 	}
 	if resp.StatusCode != http.StatusSwitchingProtocols {
 		// The daemon refused the upgrade (or answered an old-style raw
-		// stream): pass its answer through as an ordinary streamed response.
+		// stream): pass its answer through as any other answer.
 		defer up.Close()
-		streamResponse(w, resp)
-		return
+		defer resp.Body.Close()
+		return copyResponse(w, resp, ex)
 	}
 	client, clientBuf, err := http.NewResponseController(w).Hijack()
 	if err != nil {
 		up.Close()
 		p.log.Error("cannot hijack client connection for tunnel", "endpoint", ex.Route.Name, "error", err)
-		return
+		return err
 	}
 	_ = client.SetDeadline(time.Time{}) // a tunnel lives as long as its container stream
 	if err := writeSwitchHeader(clientBuf.Writer, resp); err != nil {
 		client.Close()
 		up.Close()
-		return
+		return err
 	}
 	p.cfg.Metrics.gauge(func(m *Metrics) prometheus.Gauge { return m.OpenTunnels }, 1)
 	defer p.cfg.Metrics.gauge(func(m *Metrics) prometheus.Gauge { return m.OpenTunnels }, -1)
@@ -64,6 +67,7 @@ func (p *Proxy) tunnel(w http.ResponseWriter, r *http.Request, ex *Exchange) {
 	if rec, ok := w.(*responseRecorder); ok {
 		rec.status, rec.bytes = http.StatusSwitchingProtocols, n
 	}
+	return nil
 }
 
 // upstreamRequest builds the canonical request for a raw connection,
@@ -115,35 +119,4 @@ func closeWrite(c net.Conn) {
 	if cw, ok := c.(interface{ CloseWrite() error }); ok {
 		_ = cw.CloseWrite()
 	}
-}
-
-// streamResponse copies a response to the client, flushing as data arrives.
-func streamResponse(w http.ResponseWriter, resp *http.Response) {
-	defer resp.Body.Close()
-	h := w.Header()
-	for k, vs := range resp.Header {
-		switch http.CanonicalHeaderKey(k) {
-		case "Connection", "Upgrade", "Keep-Alive", "Transfer-Encoding":
-			continue
-		}
-		h[k] = append([]string(nil), vs...)
-	}
-	w.WriteHeader(resp.StatusCode)
-	fw := flushWriter{w: w, rc: http.NewResponseController(w)}
-	buf := bufferPool{}.Get()
-	defer bufferPool{}.Put(buf)
-	_, _ = io.CopyBuffer(fw, resp.Body, buf)
-}
-
-type flushWriter struct {
-	w  io.Writer
-	rc *http.ResponseController
-}
-
-func (f flushWriter) Write(b []byte) (int, error) {
-	n, err := f.w.Write(b)
-	if err == nil {
-		err = f.rc.Flush()
-	}
-	return n, err
 }
