@@ -117,22 +117,15 @@ func AppendStrings(dst []byte, l []string) []byte {
 
 // AppendStringMap appends a string map with sorted keys.
 func AppendStringMap(dst []byte, m map[string]string) []byte {
-	if m == nil {
-		return append(dst, "null"...)
-	}
-	dst = append(dst, '{')
-	for i, k := range sortedKeys(m) {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = AppendString(dst, k)
-		dst = append(dst, ':')
-		dst = AppendString(dst, m[k])
-	}
-	return append(dst, '}')
+	return appendSortedMap(dst, m, AppendString)
 }
 
 func appendListMap(dst []byte, m map[string][]string) []byte {
+	return appendSortedMap(dst, m, AppendStrings)
+}
+
+// appendSortedMap appends a map whose values cannot fail to encode.
+func appendSortedMap[V any](dst []byte, m map[string]V, appendValue func([]byte, V) []byte) []byte {
 	if m == nil {
 		return append(dst, "null"...)
 	}
@@ -143,7 +136,7 @@ func appendListMap(dst []byte, m map[string][]string) []byte {
 		}
 		dst = AppendString(dst, k)
 		dst = append(dst, ':')
-		dst = AppendStrings(dst, m[k])
+		dst = appendValue(dst, m[k])
 	}
 	return append(dst, '}')
 }

@@ -1,6 +1,10 @@
 package policy
 
-import "github.com/xcsproxy/xcsproxy/canonjson"
+import (
+	"strconv"
+
+	"github.com/xcsproxy/xcsproxy/canonjson"
+)
 
 // AppendJSON appends the input document (the one Map builds) as canonical
 // JSON, straight from the typed fields: the bytes the decision memo is keyed
@@ -120,7 +124,4 @@ func appendStringList(dst []byte, l []string) []byte {
 	return canonjson.AppendStrings(dst, l)
 }
 
-func appendInt(dst []byte, n int) []byte {
-	b, _ := canonjson.Append(dst, n)
-	return b
-}
+func appendInt(dst []byte, n int) []byte { return strconv.AppendInt(dst, int64(n), 10) }
