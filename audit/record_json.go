@@ -25,40 +25,26 @@ func (r *Record) appendFields(dst []byte) ([]byte, error) {
 	dst = appendStringField(dst, "endpoint", r.Endpoint, false)
 	dst = appendStringField(dst, "method", r.Method, true)
 	dst = appendStringField(dst, "request_path", r.RequestPath, true)
-	if len(r.Client) > 0 {
-		dst = append(dst, `,"client":`...)
-		if dst, err = canonjson.Append(dst, r.Client); err != nil {
-			return dst, err
-		}
+	if dst, err = appendValueField(dst, "client", r.Client, len(r.Client) > 0); err != nil {
+		return dst, err
 	}
 	dst = appendStringField(dst, "policy_revision", r.PolicyRevision, true)
-	if r.Input != nil {
-		dst = append(dst, `,"input":`...)
-		if dst, err = canonjson.Append(dst, r.Input); err != nil {
-			return dst, err
-		}
+	if dst, err = appendValueField(dst, "input", r.Input, r.Input != nil); err != nil {
+		return dst, err
 	}
 	if r.Result != nil {
-		dst = append(dst, `,"result":`...)
-		if dst, err = r.Result.appendJSON(dst); err != nil {
+		if dst, err = r.Result.appendJSON(appendFieldName(dst, "result")); err != nil {
 			return dst, err
 		}
 	}
-	if len(r.Labels) > 0 {
-		dst = append(dst, `,"labels":`...)
-		if dst, err = canonjson.Append(dst, r.Labels); err != nil {
-			return dst, err
-		}
+	if dst, err = appendValueField(dst, "labels", r.Labels, len(r.Labels) > 0); err != nil {
+		return dst, err
 	}
-	if len(r.Metrics) > 0 {
-		dst = append(dst, `,"metrics":`...)
-		if dst, err = canonjson.Append(dst, r.Metrics); err != nil {
-			return dst, err
-		}
+	if dst, err = appendValueField(dst, "metrics", r.Metrics, len(r.Metrics) > 0); err != nil {
+		return dst, err
 	}
 	if r.Outcome != nil {
-		dst = append(dst, `,"outcome":`...)
-		if dst, err = r.Outcome.appendJSON(dst); err != nil {
+		if dst, err = r.Outcome.appendJSON(appendFieldName(dst, "outcome")); err != nil {
 			return dst, err
 		}
 	}
@@ -69,10 +55,22 @@ func appendStringField(dst []byte, name, value string, omitEmpty bool) []byte {
 	if omitEmpty && value == "" {
 		return dst
 	}
+	return canonjson.AppendString(appendFieldName(dst, name), value)
+}
+
+// appendValueField appends ,"name":v when present (omitempty's test is the
+// caller's: len for maps, nil for the input).
+func appendValueField(dst []byte, name string, v any, present bool) ([]byte, error) {
+	if !present {
+		return dst, nil
+	}
+	return canonjson.Append(appendFieldName(dst, name), v)
+}
+
+func appendFieldName(dst []byte, name string) []byte {
 	dst = append(dst, ',', '"')
 	dst = append(dst, name...)
-	dst = append(dst, '"', ':')
-	return canonjson.AppendString(dst, value)
+	return append(dst, '"', ':')
 }
 
 func (r *Result) appendJSON(dst []byte) ([]byte, error) {
@@ -81,11 +79,8 @@ func (r *Result) appendJSON(dst []byte) ([]byte, error) {
 	dst = strconv.AppendBool(dst, r.Allow)
 	dst = append(dst, `,"reasons":`...)
 	dst = canonjson.AppendStrings(dst, r.Reasons)
-	if len(r.Patch) > 0 {
-		dst = append(dst, `,"patch":`...)
-		if dst, err = canonjson.Append(dst, r.Patch); err != nil {
-			return dst, err
-		}
+	if dst, err = appendValueField(dst, "patch", r.Patch, len(r.Patch) > 0); err != nil {
+		return dst, err
 	}
 	if r.Status != 0 {
 		dst = append(dst, `,"status":`...)
