@@ -25,25 +25,28 @@ const maxCached = 4096
 // with one digest is beyond anyone's reach, so a digest names its input.
 type memo struct {
 	mu        sync.RWMutex
-	decisions map[[sha256.Size]byte]Decision
+	decisions map[memoKey]Decision
 }
 
-func (m *memo) get(key []byte) (Decision, bool) {
-	sum := sha256.Sum256(key)
+// memoKey is the SHA-256 of an input's canonical JSON.
+type memoKey [sha256.Size]byte
+
+func memoKeyOf(canonical []byte) memoKey { return sha256.Sum256(canonical) }
+
+func (m *memo) get(key memoKey) (Decision, bool) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	d, ok := m.decisions[sum]
+	d, ok := m.decisions[key]
 	return d, ok
 }
 
-func (m *memo) put(key []byte, d Decision) {
-	sum := sha256.Sum256(key)
+func (m *memo) put(key memoKey, d Decision) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.decisions == nil || len(m.decisions) >= maxCached {
-		m.decisions = make(map[[sha256.Size]byte]Decision, 256)
+		m.decisions = make(map[memoKey]Decision, 256)
 	}
-	m.decisions[sum] = d
+	m.decisions[key] = d
 }
 
 // inputKey is the input's canonical JSON (map keys sorted); nil when it

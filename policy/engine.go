@@ -54,11 +54,11 @@ func (e *Engine) decide(ctx context.Context, key []byte, value func() (ast.Value
 	if s == nil {
 		return deny("policy error: no policy loaded")
 	}
-	if s.memo == nil {
-		key = nil
-	}
-	if key != nil {
-		if d, hit := s.memo.get(key); hit {
+	remember := s.memo != nil && key != nil
+	var sum memoKey
+	if remember {
+		sum = memoKeyOf(key)
+		if d, hit := s.memo.get(sum); hit {
 			return d
 		}
 	}
@@ -67,9 +67,9 @@ func (e *Engine) decide(ctx context.Context, key []byte, value func() (ast.Value
 		return deny("policy error: building input: %v", err)
 	}
 	d := s.Decide(ctx, v, e.Timeout)
-	if key != nil && !strings.HasPrefix(firstReason(d), "policy error:") {
+	if remember && !strings.HasPrefix(firstReason(d), "policy error:") {
 		// Errors and timeouts may pass; only real answers are remembered.
-		s.memo.put(key, d)
+		s.memo.put(sum, d)
 	}
 	return d
 }

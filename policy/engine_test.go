@@ -134,7 +134,7 @@ func TestDecisionsAreRememberedOnlyForDeterministicPolicies(t *testing.T) {
 	if !e.Decide(context.Background(), map[string]any{"x": 1}).Allow || e.Decide(context.Background(), map[string]any{"x": 2}).Allow {
 		t.Fatal("wrong decisions")
 	}
-	if _, hit := det.memo.get([]byte(`{"x":1}`)); !hit {
+	if _, hit := det.memo.get(memoKeyOf([]byte(`{"x":1}`))); !hit {
 		t.Fatal("the decision was not remembered")
 	}
 	clock, err := load(t, map[string]string{"p.rego": "package xcsproxy\ndecision := {\"allow\": time.now_ns() > 0, \"reasons\": []}"})
