@@ -47,16 +47,13 @@ type upstreamConn struct {
 	lastUsed time.Time
 }
 
-// NewForwarder pools up to maxIdle idle connections to a unix-socket daemon;
-// nil for any other upstream.
-func NewForwarder(up *Upstream, maxIdle int) *Forwarder {
+// NewForwarder pools as many idle connections to a unix-socket daemon as
+// the upstream allows its Transport; nil for any other upstream.
+func NewForwarder(up *Upstream) *Forwarder {
 	if up == nil || up.network != "unix" {
 		return nil
 	}
-	if maxIdle <= 0 {
-		maxIdle = 64
-	}
-	return &Forwarder{up: up, maxIdle: maxIdle}
+	return &Forwarder{up: up, maxIdle: up.Transport.MaxIdleConnsPerHost}
 }
 
 func (f *Forwarder) get(r *http.Request, fresh bool) (*upstreamConn, error) {

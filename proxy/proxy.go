@@ -137,7 +137,7 @@ func New(cfg Config) *Proxy {
 		tunnels: map[io.Closer]struct{}{},
 		labels:  map[string]any{"app": "xcsproxy", "version": cfg.Version},
 	}
-	p.direct = NewForwarder(cfg.Upstream, cfg.Upstream.maxIdle)
+	p.direct = NewForwarder(cfg.Upstream)
 	p.forward = &httputil.ReverseProxy{
 		Rewrite:        p.rewrite,
 		Transport:      cfg.Upstream.Transport,

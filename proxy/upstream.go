@@ -16,7 +16,6 @@ type Upstream struct {
 	network   string
 	address   string
 	tls       *tls.Config
-	maxIdle   int
 	Transport *http.Transport
 }
 
@@ -52,7 +51,6 @@ func NewUpstream(addr string, tlsConfig *tls.Config, maxIdle int) (*Upstream, er
 	if maxIdle <= 0 {
 		maxIdle = 64
 	}
-	up.maxIdle = maxIdle
 	up.Transport = &http.Transport{
 		DialContext:           func(ctx context.Context, _, _ string) (net.Conn, error) { return up.Dial(ctx) },
 		MaxIdleConns:          maxIdle,
