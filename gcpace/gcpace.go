@@ -20,8 +20,8 @@ import (
 // relaxedGOGC is the collector's target growth while the budget binds.
 const relaxedGOGC = 400
 
-// Pacer holds the budget and the current mode.
-type Pacer struct {
+// pacer holds the budget and the current mode.
+type pacer struct {
 	budget  int64
 	relaxed bool
 	sample  []metrics.Sample
@@ -35,7 +35,7 @@ func Start(ctx context.Context, budget int64, interval time.Duration) bool {
 	if budget <= 0 || os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
 		return false
 	}
-	p := &Pacer{budget: budget, sample: []metrics.Sample{{Name: "/gc/heap/live:bytes"}}}
+	p := &pacer{budget: budget, sample: []metrics.Sample{{Name: "/gc/heap/live:bytes"}}}
 	p.relax()
 	go func() {
 		t := time.NewTicker(interval)
@@ -53,7 +53,7 @@ func Start(ctx context.Context, budget int64, interval time.Duration) bool {
 	return true
 }
 
-func (p *Pacer) liveHeap() int64 {
+func (p *pacer) liveHeap() int64 {
 	metrics.Read(p.sample)
 	if p.sample[0].Value.Kind() != metrics.KindUint64 {
 		return 0
@@ -63,7 +63,7 @@ func (p *Pacer) liveHeap() int64 {
 
 // adjust switches modes with hysteresis: back to Go's pacing above half the
 // budget, relaxed again below a quarter.
-func (p *Pacer) adjust(live int64) {
+func (p *pacer) adjust(live int64) {
 	switch {
 	case p.relaxed && live > p.budget/2:
 		p.restore()
@@ -72,13 +72,13 @@ func (p *Pacer) adjust(live int64) {
 	}
 }
 
-func (p *Pacer) relax() {
+func (p *pacer) relax() {
 	debug.SetGCPercent(relaxedGOGC)
 	debug.SetMemoryLimit(p.budget)
 	p.relaxed = true
 }
 
-func (p *Pacer) restore() {
+func (p *pacer) restore() {
 	debug.SetMemoryLimit(math.MaxInt64)
 	debug.SetGCPercent(100)
 	p.relaxed = false

@@ -9,7 +9,7 @@ import (
 func TestPacingFollowsTheLiveHeap(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(math.MaxInt64))
-	p := &Pacer{budget: 20 << 20}
+	p := &pacer{budget: 20 << 20}
 	steps := []struct {
 		name        string
 		live        int64
