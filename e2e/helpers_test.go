@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -181,18 +180,8 @@ func (p *proxyProc) waitLog(t *testing.T, substr string, within time.Duration) {
 // config.yaml replaced when config is not empty.
 func policyDir(t *testing.T, config string) string {
 	t.Helper()
-	dir := t.TempDir()
-	err := fs.WalkDir(policies.FS, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := fs.ReadFile(policies.FS, p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dir, p), b, 0o644)
-	})
-	if err != nil {
+	dir := filepath.Join(t.TempDir(), "policies")
+	if err := os.CopyFS(dir, policies.FS); err != nil {
 		t.Fatal(err)
 	}
 	if config != "" {
