@@ -100,15 +100,8 @@ func TestFaultsAreSurvivedWithoutLeaks(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		done := make(chan struct{})
-		go func() { io.Copy(io.Discard, resp.Body); close(done) }()
 		time.Sleep(200 * time.Millisecond)
-		f.stop()
-		select {
-		case <-done: // the stream ended when the daemon went away
-		case <-time.After(10 * time.Second):
-			t.Fatal("the event stream stayed open after the daemon went away")
-		}
+		endsWhenTheDaemonGoes(t, f, resp.Body, "event stream")
 		resp.Body.Close()
 		if got := status(); got != http.StatusBadGateway {
 			t.Fatalf("ping while the daemon is gone: %d", got)
@@ -127,15 +120,8 @@ func TestFaultsAreSurvivedWithoutLeaks(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		done := make(chan struct{})
-		go func() { io.Copy(io.Discard, resp.Body); close(done) }()
 		time.Sleep(300 * time.Millisecond)
-		f.stop()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			t.Fatal("the log follow stayed open after the daemon went away")
-		}
+		endsWhenTheDaemonGoes(t, f, resp.Body, "log follow")
 		resp.Body.Close()
 		before := snapshot(t)
 		status, msg := send(t, p.HTTP(), attack{method: "POST", path: "/containers/create", body: fmt.Sprintf(`{"Image":%q,"Cmd":["echo"]}`, testImage)})
@@ -166,14 +152,7 @@ func TestFaultsAreSurvivedWithoutLeaks(t *testing.T) {
 		if _, err := br.Peek(1); err != nil {
 			t.Fatalf("no pull progress: %v", err)
 		}
-		done := make(chan struct{})
-		go func() { io.Copy(io.Discard, br); close(done) }()
-		f.stop()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			t.Fatal("the pull stream stayed open after the daemon went away")
-		}
+		endsWhenTheDaemonGoes(t, f, br, "pull stream")
 		resp.Body.Close()
 		if got := status(); got != http.StatusBadGateway {
 			t.Fatalf("ping while the daemon is gone: %d", got)
@@ -254,6 +233,20 @@ func TestFaultsAreSurvivedWithoutLeaks(t *testing.T) {
 	settles(t, "goroutines", baseG, 5, func() int { return goroutines(t, admin) })
 	settles(t, "file descriptors", baseFD, 5, func() int { return openFDs(t, p.cmd.Process.Pid) })
 	t.Logf("goroutines %d -> %d, fds %d -> %d", baseG, goroutines(t, admin), baseFD, openFDs(t, p.cmd.Process.Pid))
+}
+
+// endsWhenTheDaemonGoes reads a stream through xcsproxy, takes the daemon
+// away, and fails unless the stream ends within 10 s.
+func endsWhenTheDaemonGoes(t *testing.T, f *forwarder, stream io.Reader, what string) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { io.Copy(io.Discard, stream); close(done) }()
+	f.stop()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("the %s stayed open after the daemon went away", what)
+	}
 }
 
 func statusOf(t *testing.T, p *proxyProc) int {
