@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -184,21 +183,8 @@ func TestFaultsAreSurvivedWithoutLeaks(t *testing.T) {
 		wg.Wait()
 		f.stop()
 		f.start(t)
-		resp, err := p.HTTP().Post("http://docker/containers/create", "application/json",
-			strings.NewReader(fmt.Sprintf(`{"Image":%q,"Cmd":["echo"],"Labels":{%q:"fault"}}`, testImage, testLabel)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusCreated {
-			t.Fatalf("create right after the daemon came back: %d %s", resp.StatusCode, body)
-		}
-		var created struct{ Id string }
-		if err := json.Unmarshal(body, &created); err != nil || created.Id == "" {
-			t.Fatalf("create answered %q", body)
-		}
-		if err := docker.ContainerRemove(ctxFor(t, time.Minute), created.Id, containerRemoveForce()); err != nil {
+		id := createThroughProxy(t, p, fmt.Sprintf(`{"Image":%q,"Cmd":["echo"],"Labels":{%q:"fault"}}`, testImage, testLabel))
+		if err := docker.ContainerRemove(ctxFor(t, time.Minute), id, containerRemoveForce()); err != nil {
 			t.Fatal(err)
 		}
 	})

@@ -3,7 +3,9 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -239,4 +241,24 @@ func readFileString(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// createThroughProxy creates a container through xcsproxy and returns its
+// id, failing the test unless the daemon answered 201.
+func createThroughProxy(t *testing.T, p *proxyProc, body string) string {
+	t.Helper()
+	resp, err := p.HTTP().Post("http://docker/containers/create", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create through xcsproxy: %d %s", resp.StatusCode, raw)
+	}
+	var created struct{ Id string }
+	if err := json.Unmarshal(raw, &created); err != nil || created.Id == "" {
+		t.Fatalf("create answered %s", raw)
+	}
+	return created.Id
 }

@@ -1,10 +1,7 @@
 package e2e
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -26,23 +23,10 @@ func TestResourceCeilingsHoldForCreatesAndUpdates(t *testing.T) {
 
 	// A create within the ceilings goes through: the refusals below are the
 	// ceilings, not something else.
-	resp, err := p.HTTP().Post("http://docker/containers/create", "application/json",
-		strings.NewReader(createBody(fmt.Sprintf(`{"Memory":%d,"NanoCpus":%d,"PidsLimit":%d}`, maxMemory, maxCPUs, maxPids))))
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("create at the ceilings: %d %s", resp.StatusCode, body)
-	}
-	var created struct{ Id string }
-	if err := json.Unmarshal(body, &created); err != nil || created.Id == "" {
-		t.Fatalf("create answered %s", body)
-	}
-	t.Cleanup(func() { docker.ContainerRemove(ctxFor(t, time.Minute), created.Id, containerRemoveForce()) })
+	id := createThroughProxy(t, p, createBody(fmt.Sprintf(`{"Memory":%d,"NanoCpus":%d,"PidsLimit":%d}`, maxMemory, maxCPUs, maxPids)))
+	t.Cleanup(func() { docker.ContainerRemove(ctxFor(t, time.Minute), id, containerRemoveForce()) })
 
-	create, update := "/containers/create", "/containers/"+created.Id+"/update"
+	create, update := "/containers/create", "/containers/"+id+"/update"
 	runAttacks(t, p, []attack{
 		{name: "a create above the memory ceiling", method: "POST", path: create, body: createBody(`{"Memory":1073741824}`), reason: "max_memory_bytes"},
 		{name: "a create above the CPU ceiling", method: "POST", path: create, body: createBody(`{"NanoCpus":4000000000}`), reason: "max_nano_cpus"},
@@ -52,7 +36,7 @@ func TestResourceCeilingsHoldForCreatesAndUpdates(t *testing.T) {
 			body: `{"Devices":[{"PathOnHost":"/dev/mem","PathInContainer":"/dev/mem","CgroupPermissions":"rwm"}]}`, reason: "may not set Devices"},
 		{name: "an update that adds a device cgroup rule", method: "POST", path: update, body: `{"DeviceCgroupRules":["c *:* rwm"]}`, reason: "may not set DeviceCgroupRules"},
 	})
-	got, err := docker.ContainerInspect(ctxFor(t, time.Minute), created.Id)
+	got, err := docker.ContainerInspect(ctxFor(t, time.Minute), id)
 	if err != nil {
 		t.Fatal(err)
 	}
