@@ -190,7 +190,11 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		memoKey = encoded
 	}
 	evalStart := time.Now()
-	ex.Decision = p.cfg.Engine.DecideInput(r.Context(), ex.Input, memoKey)
+	// The policy's own timeout bounds the evaluation; a client leaving
+	// meanwhile must not turn the recorded decision into a "cancelled"
+	// deny, and waiting on its context would have the listener watch the
+	// connection for every decision.
+	ex.Decision = p.cfg.Engine.DecideInput(context.WithoutCancel(r.Context()), ex.Input, memoKey)
 	ex.EvalTime = time.Since(evalStart)
 	p.cfg.Metrics.eval(ex.EvalTime)
 	if ex.Decision.Allow && len(ex.Decision.Patch) > 0 {

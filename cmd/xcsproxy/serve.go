@@ -24,6 +24,7 @@ import (
 	"github.com/xcsproxy/xcsproxy/audit"
 	"github.com/xcsproxy/xcsproxy/commands"
 	"github.com/xcsproxy/xcsproxy/gcpace"
+	"github.com/xcsproxy/xcsproxy/http1"
 	"github.com/xcsproxy/xcsproxy/policies"
 	"github.com/xcsproxy/xcsproxy/policy"
 	"github.com/xcsproxy/xcsproxy/proxy"
@@ -219,17 +220,18 @@ func runServe(ctx context.Context, o *serveOptions) error {
 		Version:         version,
 	})
 	launcher.Gate = p
-	var servers []*http.Server
+	var servers []server
 	errc := make(chan error, len(listeners)+1)
 	limit := &proxy.ConnLimit{Max: o.maxConnsPerClient}
 	for i, l := range listeners {
-		srv := &http.Server{
+		srv := &http1.Server{
 			Handler:           p,
 			ConnContext:       proxy.ConnContext(o.listen[i]),
 			ConnState:         limit.ConnState,
 			ReadHeaderTimeout: o.headerTimeout,
 			IdleTimeout:       o.idleTimeout,
 			MaxHeaderBytes:    o.maxHeaderBytes,
+			Reject:            proxy.Rejection,
 			ErrorLog:          log.Named("http").StandardLogger(&hclog.StandardLoggerOptions{InferLevels: true}),
 		}
 		servers = append(servers, srv)
@@ -261,7 +263,7 @@ func runServe(ctx context.Context, o *serveOptions) error {
 	var wg sync.WaitGroup
 	for _, srv := range servers {
 		wg.Add(1)
-		go func(srv *http.Server) {
+		go func(srv server) {
 			defer wg.Done()
 			if err := srv.Shutdown(sctx); err != nil {
 				srv.Close() // streams still open at the deadline are cut
@@ -271,6 +273,13 @@ func runServe(ctx context.Context, o *serveOptions) error {
 	wg.Wait()
 	p.Close()
 	return nil
+}
+
+// server is a listener's server (http1 for the Docker API, net/http for
+// the admin endpoint) as shutdown sees it.
+type server interface {
+	Shutdown(context.Context) error
+	Close() error
 }
 
 // protectedPaths adds the sockets this process itself uses to --protect-path.
