@@ -42,11 +42,21 @@ type Options struct {
 	// OnHead is told the chain head (seq and hash) at every rotation and at
 	// close, so operators keep an anchor outside the file.
 	OnHead func(file string, seq uint64, hash string)
+	// OnLost is told when a write fails that carried records queued with
+	// Enqueue, which have no caller left to tell. It must not call the
+	// Writer.
+	OnLost func(err error)
 }
 
 // Writer appends sealed records to a file. Append returns only after the
 // line has been written (and, with SyncAlways, synced); an error means the
 // record is not in the log and the caller must not act on the request.
+//
+// Records are sealed into the chain in the order they arrive. A record
+// queued with Enqueue is not written at once: it rides along with the next
+// Append's write, so a request's outcome and the next request's decision
+// cost one system call. (Group commit, with Appends waiting on another's
+// write, cost more in goroutine hand-offs than it saved in system calls.)
 type Writer struct {
 	path string
 	opt  Options
@@ -54,16 +64,35 @@ type Writer struct {
 	mu        sync.Mutex
 	f         *os.File
 	size      int64
-	seq       uint64
-	prev      string
 	torn      bool // the last write may have left a partial line
 	hasher    hash.Hash
 	lastCheck time.Time
+	// seq and prev are the head of the chain as sealed, queued lines
+	// included; fileSeq and filePrev the head of what is in the file.
+	seq, fileSeq   uint64
+	prev, filePrev string
+	// The lines sealed and not yet written, in one buffer whose first
+	// byte is kept for the newline that ends a torn line; where each line
+	// ends and the chain head after it. Reused from write to write.
+	pending     []byte
+	lineEnds    []int
+	lineHeads   []chainHead
+	queuedLines bool // some came from Enqueue
 
-	syncReq chan struct{}
-	done    chan struct{}
-	wg      sync.WaitGroup
+	syncReq  chan struct{}
+	queueReq chan struct{}
+	done     chan struct{}
+	wg       sync.WaitGroup
 }
+
+type chainHead struct {
+	seq  uint64
+	hash string
+}
+
+// queueDelay bounds how long a record queued with Enqueue waits for a
+// write to ride along with before one is made for it.
+const queueDelay = 2 * time.Millisecond
 
 // Open opens (or creates) path for appending and resumes the chain from its
 // last complete record, or from the newest rotated file when path is new.
@@ -79,7 +108,7 @@ func Open(path string, opt Options) (*Writer, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("audit directory: %w", err)
 	}
-	w := &Writer{path: path, opt: opt, hasher: sha256.New(), syncReq: make(chan struct{}, 1), done: make(chan struct{})}
+	w := &Writer{path: path, opt: opt, hasher: sha256.New(), pending: make([]byte, 1, 4096), syncReq: make(chan struct{}, 1), queueReq: make(chan struct{}, 1), done: make(chan struct{})}
 	for _, candidate := range []string{path, path + ".1"} {
 		seq, hash, torn, err := lastRecord(candidate)
 		if err != nil {
@@ -93,6 +122,7 @@ func Open(path string, opt Options) (*Writer, error) {
 			break
 		}
 	}
+	w.fileSeq, w.filePrev = w.seq, w.prev
 	if err := w.openFile(); err != nil {
 		return nil, err
 	}
@@ -100,6 +130,8 @@ func Open(path string, opt Options) (*Writer, error) {
 		w.wg.Add(1)
 		go w.syncLoop()
 	}
+	w.wg.Add(1)
+	go w.queueLoop()
 	return w, nil
 }
 
@@ -121,6 +153,18 @@ func (w *Writer) openFile() error {
 // rec.PrevHash. The record is encoded before the lock is taken; only the
 // chain fields, the hash and the write are serialized.
 func (w *Writer) Append(rec *Record) error {
+	return w.add(rec, true)
+}
+
+// Enqueue seals rec into the chain and returns without waiting for the
+// write: the line goes out with the next Append's write, or within
+// queueDelay. For records nothing waits on (a request's outcome); a write
+// that fails is reported to the Appends that share it.
+func (w *Writer) Enqueue(rec *Record) error {
+	return w.add(rec, false)
+}
+
+func (w *Writer) add(rec *Record, wait bool) error {
 	rec.Seq, rec.PrevHash = 0, ""
 	fieldBuf := lineBuffers.Get().(*[]byte)
 	defer lineBuffers.Put(fieldBuf)
@@ -132,52 +176,87 @@ func (w *Writer) Append(rec *Record) error {
 
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.f == nil {
-		if err := w.openFile(); err != nil {
-			return err
+	seq, prev := w.seal(fields)
+	if !wait {
+		w.queuedLines = true
+		select {
+		case w.queueReq <- struct{}{}:
+		default:
 		}
+		return nil
 	}
-	if err := w.checkFile(); err != nil {
+	if err := w.writePending(); err != nil {
 		return err
 	}
-	seq := w.seq + 1
-	lineBuf := lineBuffers.Get().(*[]byte)
-	defer lineBuffers.Put(lineBuf)
-	start := 0
-	line := (*lineBuf)[:0]
-	if w.torn {
-		// Finish the partial line an earlier failed write left, so this
-		// record starts on a line of its own.
-		line, start = append(line, '\n'), 1
-	}
+	rec.Seq, rec.PrevHash = seq, prev
+	return nil
+}
+
+// seal chains a record's fields onto the head and adds its line to the
+// pending ones.
+func (w *Writer) seal(fields []byte) (seq uint64, prev string) {
+	seq, prev = w.seq+1, w.prev
+	line := w.pending
+	start := len(line)
 	line = append(line, `{"seq":`...)
 	line = strconv.AppendUint(line, seq, 10)
 	line = append(line, `,"prev_hash":`...)
-	line = strconv.AppendQuote(line, w.prev)
+	line = strconv.AppendQuote(line, prev)
 	line = append(line, ',')
 	line = append(line, fields...)
 	line = append(line, hashPrefix...)
 	hashAt := len(line)
-	line = appendChainHash(line, w.hasher, w.prev, line[start:hashAt-len(hashPrefix)])
+	line = appendChainHash(line, w.hasher, prev, line[start:hashAt-len(hashPrefix)])
 	hash := string(line[hashAt:])
 	line = append(line, '"', '}', '\n')
-	*lineBuf = line
-	n, err := w.f.Write(line)
-	w.size += int64(n)
-	if err != nil {
-		w.torn = n > 0 || w.torn
-		return fmt.Errorf("writing audit log %s: %w", w.path, err)
-	}
-	rec.Seq, rec.PrevHash = seq, w.prev
-	w.torn = false
+	w.pending = line
+	w.lineEnds = append(w.lineEnds, len(line))
+	w.lineHeads = append(w.lineHeads, chainHead{seq, hash})
 	w.seq, w.prev = seq, hash
-	if w.opt.Sync == SyncAlways {
+	return seq, prev
+}
+
+// writePending writes the pending lines in one system call, the lock
+// held, and reports the fate of the last one.
+func (w *Writer) writePending() error {
+	if len(w.lineEnds) == 0 {
+		return nil
+	}
+	defer func() {
+		w.pending, w.lineEnds, w.lineHeads, w.queuedLines = w.pending[:1], w.lineEnds[:0], w.lineHeads[:0], false
+	}()
+	if err := w.readyFile(); err != nil {
+		w.failAfter(0, err)
+		return err
+	}
+	out := w.pending[1:]
+	if w.torn {
+		// Finish the partial line an earlier failed write left, so these
+		// lines start on a line of their own.
+		w.pending[0] = '\n'
+		out = w.pending
+	}
+	n, err := w.f.Write(out)
+	w.size += int64(n)
+	if len(out) == len(w.pending) && n > 0 {
+		n-- // the newline that ended the torn line
+		w.torn = false
+	}
+	if err != nil {
+		err = fmt.Errorf("writing audit log %s: %w", w.path, err)
+		w.failAfter(n, err)
+		return err
+	}
+	w.torn = false
+	last := w.lineHeads[len(w.lineHeads)-1]
+	w.fileSeq, w.filePrev = last.seq, last.hash
+	switch w.opt.Sync {
+	case SyncAlways:
 		if err := w.f.Sync(); err != nil {
-			// The line is in the file but may not survive a crash: refuse.
+			// The lines are in the file but may not survive a crash: refuse.
 			return fmt.Errorf("syncing audit log: %w", err)
 		}
-	}
-	if w.opt.Sync == SyncBatch {
+	case SyncBatch:
 		select {
 		case w.syncReq <- struct{}{}:
 		default:
@@ -189,6 +268,49 @@ func (w *Writer) Append(rec *Record) error {
 		}
 	}
 	return nil
+}
+
+// readyFile opens the log if an earlier failure closed it, and reopens it
+// if it was replaced.
+func (w *Writer) readyFile() error {
+	if w.f == nil {
+		return w.openFile()
+	}
+	return w.checkFile()
+}
+
+// failAfter records that only the first n bytes of the pending lines
+// reached the file: the chain head goes back to the last whole line
+// written, and the next write finishes a partial one. Queued lines in the
+// failed write have nobody to tell but OnLost.
+func (w *Writer) failAfter(n int, err error) {
+	whole := 0
+	for k := 0; k < len(w.lineEnds) && w.lineEnds[k]-1 <= n; k++ {
+		whole = w.lineEnds[k] - 1
+		w.fileSeq, w.filePrev = w.lineHeads[k].seq, w.lineHeads[k].hash
+	}
+	w.torn = w.torn || n > whole
+	w.seq, w.prev = w.fileSeq, w.filePrev
+	if w.queuedLines && w.opt.OnLost != nil {
+		w.opt.OnLost(err)
+	}
+}
+
+// queueLoop writes records queued with Enqueue that no Append carried
+// within queueDelay.
+func (w *Writer) queueLoop() {
+	defer w.wg.Done()
+	for {
+		select {
+		case <-w.done:
+			return
+		case <-w.queueReq:
+		}
+		time.Sleep(queueDelay)
+		w.mu.Lock()
+		_ = w.writePending() // a failure reaches OnLost
+		w.mu.Unlock()
+	}
 }
 
 // checkFile reopens the log when it was removed or replaced underneath us,
@@ -228,7 +350,7 @@ func (w *Writer) rotate() error {
 		return err
 	}
 	if w.opt.OnHead != nil {
-		w.opt.OnHead(w.path+".1", w.seq, w.prev)
+		w.opt.OnHead(w.path+".1", w.fileSeq, w.filePrev)
 	}
 	return w.openFile()
 }
@@ -253,21 +375,23 @@ func (w *Writer) syncLoop() {
 	}
 }
 
-// Head returns the current chain head.
+// Head returns the head of the chain in the file.
 func (w *Writer) Head() (uint64, string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.seq, w.prev
+	return w.fileSeq, w.filePrev
 }
 
-// Close syncs and closes the log and reports the head.
+// Close writes what is queued, syncs and closes the log, and reports the
+// head.
 func (w *Writer) Close() error {
 	close(w.done)
 	w.wg.Wait()
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	queueErr := w.writePending()
 	if w.f == nil {
-		return nil
+		return queueErr
 	}
 	err := w.f.Sync()
 	if cerr := w.f.Close(); err == nil {
@@ -275,7 +399,10 @@ func (w *Writer) Close() error {
 	}
 	w.f = nil
 	if w.opt.OnHead != nil {
-		w.opt.OnHead(w.path, w.seq, w.prev)
+		w.opt.OnHead(w.path, w.fileSeq, w.filePrev)
+	}
+	if err == nil {
+		err = queueErr
 	}
 	return err
 }

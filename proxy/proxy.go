@@ -65,9 +65,11 @@ type LocalHandler interface {
 }
 
 // Recorder is the audit log as the proxy uses it: Append must return only
-// once the record is written.
+// once the record is written; Enqueue may return before, for records
+// nothing waits on.
 type Recorder interface {
 	Append(*audit.Record) error
+	Enqueue(*audit.Record) error
 }
 
 // Exchange is one request on its way through the gate.

@@ -85,7 +85,10 @@ func (p *Proxy) recordOutcome(ex *Exchange, rec *responseRecorder, forwardErr er
 	if p.cfg.Audit == nil {
 		return
 	}
-	err := p.append(&audit.Record{
+	// The outcome rides along with the next decision's write (or follows
+	// within milliseconds): nothing waits on it, and that halves the
+	// writes per request. A write that fails surfaces on that decision.
+	err := p.cfg.Audit.Enqueue(&audit.Record{
 		Type:       audit.TypeOutcome,
 		DecisionID: ex.ID,
 		Timestamp:  time.Now().UTC(),

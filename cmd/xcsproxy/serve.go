@@ -192,6 +192,9 @@ func runServe(ctx context.Context, o *serveOptions) error {
 			OnHead: func(file string, seq uint64, hash string) {
 				alog.Info("audit chain head (keep it to check the log with audit verify --head)", "file", file, "seq", seq, "hash", hash)
 			},
+			OnLost: func(err error) {
+				alog.Error("request outcome records could not be written to the audit log", "error", err)
+			},
 		})
 		if err != nil {
 			return fmt.Errorf("%w (set --audit-log to a writable file, or none)", err)
