@@ -198,7 +198,7 @@ func isTimeout(err error) bool {
 // answers (the daemon sends none on this path, but a proxy must not take
 // one for the answer). A protocol switch belongs to the tunnel routes only.
 func readResponse(br *bufio.Reader, method string) (*http.Response, error) {
-	req := &http.Request{Method: method}
+	req := requestFor(method)
 	for {
 		resp, err := http.ReadResponse(br, req)
 		if err != nil {
@@ -213,6 +213,30 @@ func readResponse(br *bufio.Reader, method string) (*http.Response, error) {
 		}
 	}
 }
+
+// requestFor is what http.ReadResponse needs of the request an answer is
+// for: its method (a HEAD answer has no body). It only reads it, so one
+// shared value per method saves allocating a Request per answer.
+func requestFor(method string) *http.Request {
+	switch method {
+	case http.MethodGet:
+		return getRequest
+	case http.MethodHead:
+		return headRequest
+	case http.MethodPost:
+		return postRequest
+	case http.MethodDelete:
+		return deleteRequest
+	}
+	return &http.Request{Method: method}
+}
+
+var (
+	getRequest    = &http.Request{Method: http.MethodGet}
+	headRequest   = &http.Request{Method: http.MethodHead}
+	postRequest   = &http.Request{Method: http.MethodPost}
+	deleteRequest = &http.Request{Method: http.MethodDelete}
+)
 
 // writeRequest writes the canonical request: the judged path and query,
 // the client's end-to-end headers, and the canonical body with its exact
