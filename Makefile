@@ -35,6 +35,7 @@ fuzz:
 	$(GO) test ./audit -run XXX -fuzz FuzzVerifyLine -fuzztime $(FUZZTIME)
 	$(GO) test ./canonjson -run XXX -fuzz FuzzAppendString -fuzztime $(FUZZTIME)
 	$(GO) test ./canonjson -run XXX -fuzz FuzzAppendNumber -fuzztime $(FUZZTIME)
+	$(GO) test ./http1 -run XXX -fuzz FuzzServeConn -fuzztime $(FUZZTIME)
 
 bench: docker-up
 	$(GO) run ./bench
