@@ -128,10 +128,10 @@ func Open(path string, opt Options) (*Writer, error) {
 	}
 	if opt.Sync == SyncBatch {
 		w.wg.Add(1)
-		go w.syncLoop()
+		go w.afterSignals(w.syncReq, batchDelay, w.syncBatch)
 	}
 	w.wg.Add(1)
-	go w.queueLoop()
+	go w.afterSignals(w.queueReq, queueDelay, w.writeQueued)
 	return w, nil
 }
 
@@ -296,21 +296,12 @@ func (w *Writer) failAfter(n int, err error) {
 	}
 }
 
-// queueLoop writes records queued with Enqueue that no Append carried
+// writeQueued writes records queued with Enqueue that no Append carried
 // within queueDelay.
-func (w *Writer) queueLoop() {
-	defer w.wg.Done()
-	for {
-		select {
-		case <-w.done:
-			return
-		case <-w.queueReq:
-		}
-		time.Sleep(queueDelay)
-		w.mu.Lock()
-		_ = w.writePending() // a failure reaches OnLost
-		w.mu.Unlock()
-	}
+func (w *Writer) writeQueued() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	_ = w.writePending() // a failure reaches OnLost
 }
 
 // checkFile reopens the log when it was removed or replaced underneath us,
@@ -355,23 +346,30 @@ func (w *Writer) rotate() error {
 	return w.openFile()
 }
 
-func (w *Writer) syncLoop() {
+// syncBatch fsyncs without the lock: writers must not wait for the disk in
+// batch mode. A file rotated away meanwhile was synced by rotate.
+func (w *Writer) syncBatch() {
+	w.mu.Lock()
+	f := w.f
+	w.mu.Unlock()
+	if f != nil {
+		_ = f.Sync()
+	}
+}
+
+// afterSignals runs fn delay after a signal on req (signals meanwhile are
+// one), until Close: batchDelay lets a burst of writes share one fsync,
+// queueDelay lets a queued record ride along with an Append.
+func (w *Writer) afterSignals(req <-chan struct{}, delay time.Duration, fn func()) {
 	defer w.wg.Done()
 	for {
 		select {
 		case <-w.done:
 			return
-		case <-w.syncReq:
+		case <-req:
 		}
-		time.Sleep(batchDelay) // let a burst of writes share one fsync
-		// fsync without the lock: writers must not wait for the disk in
-		// batch mode. A file rotated away meanwhile was synced by rotate.
-		w.mu.Lock()
-		f := w.f
-		w.mu.Unlock()
-		if f != nil {
-			_ = f.Sync()
-		}
+		time.Sleep(delay)
+		fn()
 	}
 }
 
