@@ -29,7 +29,7 @@ func main() {
 	dur := flag.Duration("duration", 3*time.Second, "length of each throughput measurement")
 	logMB := flag.Int("log-mb", 56, "size of the container log read in the log scenario")
 	asJSON := flag.Bool("json", false, "print results as JSON")
-	only := flag.String("only", "", "comma-separated scenario names to run (default: all)")
+	only := flag.String("only", "", "run only the scenarios whose names contain one of these comma-separated pieces (default: all)")
 	flag.StringVar(&auditSync, "audit-sync", "batch", "xcsproxy's --audit-sync for the run (always, batch, none)")
 	soakFor := flag.Duration("soak", 0, "instead of the scenarios: run the mixed Container Service workload from 32 clients this long")
 	soakEvery := flag.Duration("soak-every", time.Minute, "reporting interval of --soak")
@@ -80,6 +80,11 @@ type result struct {
 	P50ms    float64 `json:"p50_ms,omitempty"`
 	P99ms    float64 `json:"p99_ms,omitempty"`
 	Ratio    float64 `json:"ratio_to_direct,omitempty"`
+	// RatioMin and RatioMax span the ratios of the rounds, each to the
+	// direct socket in the same round: how far this machine's noise moves
+	// the figure.
+	RatioMin float64 `json:"ratio_min,omitempty"`
+	RatioMax float64 `json:"ratio_max,omitempty"`
 	Errors   int     `json:"errors"`
 }
 
@@ -98,17 +103,34 @@ func run(ctx context.Context, env *environment, targets []target, scs []scenario
 		}
 		var direct float64
 		for _, t := range targets {
+			lo, hi := roundRatios(samples[t.name], samples["direct"])
 			med := median(samples[t.name])
 			res := result{Scenario: sc.name, Target: t.name, Unit: sc.unit, Value: med.value, P50ms: med.p50, P99ms: med.p99, Errors: med.errors}
 			if t.name == "direct" {
 				direct = med.value
 			} else if direct > 0 {
-				res.Ratio = med.value / direct
+				res.Ratio, res.RatioMin, res.RatioMax = med.value/direct, lo, hi
 			}
 			out = append(out, res)
 		}
 	}
 	return out
+}
+
+// roundRatios is the smallest and largest of the rounds' ratios to the
+// direct socket; call it before median, which sorts.
+func roundRatios(ms, direct []measurement) (lo, hi float64) {
+	for i := range ms {
+		if i >= len(direct) || direct[i].value <= 0 {
+			continue
+		}
+		r := ms[i].value / direct[i].value
+		if lo == 0 || r < lo {
+			lo = r
+		}
+		hi = max(hi, r)
+	}
+	return lo, hi
 }
 
 func median(ms []measurement) measurement {
@@ -124,13 +146,14 @@ func median(ms []measurement) measurement {
 
 func printTable(results []result) {
 	tw := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "scenario\ttarget\tvalue\tunit\tp50 ms\tp99 ms\tvs direct\terrors\t")
+	fmt.Fprintln(tw, "scenario\ttarget\tvalue\tunit\tp50 ms\tp99 ms\tvs direct\tby round\terrors\t")
 	for _, r := range results {
-		ratio := ""
+		ratio, spread := "", ""
 		if r.Ratio > 0 {
 			ratio = fmt.Sprintf("%.2fx", r.Ratio)
+			spread = fmt.Sprintf("%.2f-%.2fx", r.RatioMin, r.RatioMax)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%.1f\t%s\t%.3f\t%.3f\t%s\t%d\t\n", r.Scenario, r.Target, r.Value, r.Unit, r.P50ms, r.P99ms, ratio, r.Errors)
+		fmt.Fprintf(tw, "%s\t%s\t%.1f\t%s\t%.3f\t%.3f\t%s\t%s\t%d\t\n", r.Scenario, r.Target, r.Value, r.Unit, r.P50ms, r.P99ms, ratio, spread, r.Errors)
 	}
 	tw.Flush()
 }
