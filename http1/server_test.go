@@ -372,3 +372,25 @@ func TestABodyCannotBeReadAfterTheHandlerReturns(t *testing.T) {
 		t.Fatalf("read after the handler returned: %v, want ErrBodyReadAfterClose", err)
 	}
 }
+
+func TestAnAdoptedHeaderIsTheOneSent(t *testing.T) {
+	adopted := make(chan bool, 2)
+	sock, _ := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := http.Header{"X-From-Elsewhere": {"yes"}, "Content-Length": {"2"}}
+		adopted <- http1.AdoptHeader(struct{ http.ResponseWriter }{w}, h) // not unwrappable: refused
+		adopted <- http1.AdoptHeader(unwrapper{w}, h)
+		io.WriteString(w, "ok")
+	}))
+	got := rawExchange(t, sock, "GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+	if <-adopted || !<-adopted {
+		t.Fatal("AdoptHeader took a writer it cannot reach, or refused one it can")
+	}
+	if !strings.Contains(got, "X-From-Elsewhere: yes\r\n") || !strings.HasSuffix(got, "\r\n\r\nok") {
+		t.Fatalf("answer %q", got)
+	}
+}
+
+// unwrapper wraps a ResponseWriter as middleware does, with Unwrap.
+type unwrapper struct{ http.ResponseWriter }
+
+func (u unwrapper) Unwrap() http.ResponseWriter { return u.ResponseWriter }

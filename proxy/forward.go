@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/xcsproxy/xcsproxy/http1"
 )
 
 // A request whose body xcsproxy already holds (none, or the canonical JSON)
@@ -312,13 +314,17 @@ func connectionTokens(h http.Header) map[string]bool {
 // chunk that has already arrived, so a burst of small log frames leaves in
 // one write. A create's small answer is read whole first to learn the id.
 func copyResponse(w http.ResponseWriter, resp *http.Response, ex *Exchange) error {
-	h := w.Header()
 	dropped := connectionTokens(resp.Header)
-	for k, vs := range resp.Header {
+	for k := range resp.Header {
 		if hopByHop(k) || (dropped != nil && dropped[k]) {
-			continue
+			delete(resp.Header, k)
 		}
-		h[k] = vs
+	}
+	if !http1.AdoptHeader(w, resp.Header) {
+		h := w.Header()
+		for k, vs := range resp.Header {
+			h[k] = vs
+		}
 	}
 	if creates[ex.Route.Name] && resp.StatusCode/100 == 2 {
 		b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
