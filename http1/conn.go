@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/net/http/httpguts"
@@ -33,9 +34,9 @@ type conn struct {
 	// lastPOST tolerates the stray CRLF old clients send after a POST body.
 	lastPOST bool
 
-	// idle (under srv.mu) says the connection waits for a request, so
-	// Shutdown may close it.
-	idle bool
+	// idle says the connection waits for a request, so Shutdown may
+	// close it. An atomic rather than srv.mu: it changes twice a request.
+	idle atomic.Bool
 
 	// The watch for the client leaving, all under wmu (see watch.go).
 	wmu      sync.Mutex
@@ -185,15 +186,15 @@ func (c *conn) awaitNext() bool {
 }
 
 // setIdle marks the connection idle or busy; it refuses to go idle once the
-// server is shutting down.
+// server is shutting down. Shutdown sets closing before it looks for idle
+// connections, so a connection going idle meanwhile either sees closing
+// here or is seen idle there.
 func (c *conn) setIdle(idle bool) bool {
-	s := c.srv
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if idle && s.closing.Load() {
+	c.idle.Store(idle)
+	if idle && c.srv.closing.Load() {
+		c.idle.Store(false)
 		return false
 	}
-	c.idle = idle
 	return true
 }
 

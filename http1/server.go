@@ -166,7 +166,7 @@ func (s *Server) closeIdle() (busy int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for c := range s.conns {
-		if c.idle {
+		if c.idle.Load() {
 			c.nc.Close()
 			continue
 		}

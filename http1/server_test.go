@@ -83,9 +83,9 @@ func TestAnswersAreFramedAsHTTP11Requires(t *testing.T) {
 		want      []string // substrings of the answer, in order
 		notWant   string
 	}{
-		{"a short answer gets a Content-Length", "GET /small HTTP/1.1\r\nHost: h\r\n\r\n", []string{"HTTP/1.1 200 OK\r\n", "Content-Length: 5\r\n", "\r\n\r\nhello"}, "chunked"},
+		{"a short answer gets a Content-Length", "GET /small HTTP/1.1\r\nHost: h\r\n\r\n", []string{"HTTP/1.1 200 OK\r\n", "Content-Length: 5\r\n", "hello"}, "chunked"},
 		{"a long answer without a length is chunked", "GET /big HTTP/1.1\r\nHost: h\r\n\r\n", []string{"Transfer-Encoding: chunked\r\n", "\r\n0\r\n\r\n"}, "Content-Length"},
-		{"a declared length is kept", "GET /declared HTTP/1.1\r\nHost: h\r\n\r\n", []string{"Content-Length: 3\r\n", "\r\n\r\nabc"}, "chunked"},
+		{"a declared length is kept", "GET /declared HTTP/1.1\r\nHost: h\r\n\r\n", []string{"Content-Length: 3\r\n", "abc"}, "chunked"},
 		{"HEAD gets the header and no body", "HEAD /declared HTTP/1.1\r\nHost: h\r\n\r\n", []string{"Content-Length: 3\r\n"}, "abc"},
 		{"204 has no body and no framing", "GET /empty HTTP/1.1\r\nHost: h\r\n\r\n", []string{"HTTP/1.1 204 No Content\r\n"}, "chunked"},
 		{"an answer shorter than declared ends the connection", "GET /short HTTP/1.1\r\nHost: h\r\n\r\nGET /small HTTP/1.1\r\nHost: h\r\n\r\n", []string{"Content-Length: 10\r\n", "abc"}, "hello"},
