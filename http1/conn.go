@@ -58,6 +58,7 @@ const defaultMaxHeaderBytes = 1 << 20
 // dropped to keep the connection; net/http's server allows as much.
 const maxDrain = 256 << 10
 
+// newConn tracks an accepted connection; nil when the server is closing.
 func (s *Server) newConn(nc net.Conn) *conn {
 	c := &conn{srv: s, nc: nc, ctx: context.Background()}
 	if a := nc.RemoteAddr(); a != nil {
@@ -71,11 +72,17 @@ func (s *Server) newConn(nc net.Conn) *conn {
 	c.br = bufio.NewReaderSize(&c.cr, 4096)
 	c.bw = bufio.NewWriterSize(connWriter{c}, 4096)
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing.Load() {
+		// Accepted as the server closed: Close may have passed over the
+		// connections already, so this one is not served.
+		nc.Close()
+		return nil
+	}
 	if s.conns == nil {
 		s.conns = map[*conn]struct{}{}
 	}
 	s.conns[c] = struct{}{}
-	s.mu.Unlock()
 	return c
 }
 

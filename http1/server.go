@@ -84,13 +84,10 @@ func (s *Server) Serve(l net.Listener) error {
 			return err
 		}
 		backoff = 0
-		if s.closing.Load() {
-			// Accepted as the listener closed: Close may have looked at
-			// the connections already.
-			nc.Close()
+		c := s.newConn(nc)
+		if c == nil {
 			return http.ErrServerClosed
 		}
-		c := s.newConn(nc)
 		// In accept order, as net/http does: a per-client connection cap
 		// must refuse the newest connection, not an older idle one.
 		s.connState(nc, http.StateNew)
