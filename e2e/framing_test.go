@@ -130,6 +130,10 @@ func TestHostileFramingNeverReachesTheDaemonUndecided(t *testing.T) {
 			if c.status != "" && !strings.Contains(got, "HTTP/1.1 "+c.status) {
 				t.Fatalf("answer %q, want status %s", truncateStr(got, 300), c.status)
 			}
+			// Refusals, the listener's own included, come in Docker's shape.
+			if c.status != "" && c.status != "200" && !strings.Contains(got, `{"message":"xcsproxy: `) {
+				t.Fatalf("answer %q is not in Docker's error shape", truncateStr(got, 300))
+			}
 		})
 	}
 	t.Run("a slow client is cut off", func(t *testing.T) {
