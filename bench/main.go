@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -103,13 +104,13 @@ func run(ctx context.Context, env *environment, targets []target, scs []scenario
 		}
 		var direct float64
 		for _, t := range targets {
-			lo, hi := roundRatios(samples[t.name], samples["direct"])
 			med := median(samples[t.name])
 			res := result{Scenario: sc.name, Target: t.name, Unit: sc.unit, Value: med.value, P50ms: med.p50, P99ms: med.p99, Errors: med.errors}
 			if t.name == "direct" {
 				direct = med.value
 			} else if direct > 0 {
-				res.Ratio, res.RatioMin, res.RatioMax = med.value/direct, lo, hi
+				res.Ratio = med.value / direct
+				res.RatioMin, res.RatioMax = roundRatios(samples[t.name], samples["direct"])
 			}
 			out = append(out, res)
 		}
@@ -118,7 +119,7 @@ func run(ctx context.Context, env *environment, targets []target, scs []scenario
 }
 
 // roundRatios is the smallest and largest of the rounds' ratios to the
-// direct socket; call it before median, which sorts.
+// direct socket, round i against round i.
 func roundRatios(ms, direct []measurement) (lo, hi float64) {
 	for i := range ms {
 		if i >= len(direct) || direct[i].value <= 0 {
@@ -133,7 +134,9 @@ func roundRatios(ms, direct []measurement) (lo, hi float64) {
 	return lo, hi
 }
 
+// median leaves ms in round order (roundRatios pairs rounds by index).
 func median(ms []measurement) measurement {
+	ms = slices.Clone(ms)
 	sort.Slice(ms, func(i, j int) bool { return ms[i].value < ms[j].value })
 	m := ms[len(ms)/2]
 	for _, x := range ms {
