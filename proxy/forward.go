@@ -217,28 +217,16 @@ func readResponse(br *bufio.Reader, method string) (*http.Response, error) {
 }
 
 // requestFor is what http.ReadResponse needs of the request an answer is
-// for: its method (a HEAD answer has no body). It only reads it, so one
-// shared value per method saves allocating a Request per answer.
+// for: only whether it was a HEAD (whose answer has no body); nil reads as
+// GET. No Request is allocated per answer.
 func requestFor(method string) *http.Request {
-	switch method {
-	case http.MethodGet:
-		return getRequest
-	case http.MethodHead:
+	if method == http.MethodHead {
 		return headRequest
-	case http.MethodPost:
-		return postRequest
-	case http.MethodDelete:
-		return deleteRequest
 	}
-	return &http.Request{Method: method}
+	return nil
 }
 
-var (
-	getRequest    = &http.Request{Method: http.MethodGet}
-	headRequest   = &http.Request{Method: http.MethodHead}
-	postRequest   = &http.Request{Method: http.MethodPost}
-	deleteRequest = &http.Request{Method: http.MethodDelete}
-)
+var headRequest = &http.Request{Method: http.MethodHead}
 
 // writeRequest writes the canonical request: the judged path and query,
 // the client's end-to-end headers, and the canonical body with its exact
