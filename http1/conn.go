@@ -329,10 +329,10 @@ func (c *conn) reject(status int, reason string) {
 func (c *conn) finish(w *response) bool {
 	w.finish()
 	keep := !w.closeAfter && c.werr == nil
-	if b, ok := w.req.Body.(*requestBody); ok && !b.release() {
-		// A body the handler left unread (or is still reading, from
-		// another goroutine) must not be taken for the next request.
-		keep = keep && b.drain()
+	if b, ok := w.req.Body.(*requestBody); ok {
+		// A body the handler left unread must not be taken for the next
+		// request.
+		keep = b.reclaim(keep)
 	}
 	c.endWatch()
 	w.req.Context().(*requestContext).cancel()

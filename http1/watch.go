@@ -183,23 +183,21 @@ func (b *requestBody) unread() bool {
 	return !b.eof
 }
 
-// release takes the body back from the handler and reports whether it was
-// read to its end with no read still in flight.
-func (b *requestBody) release() bool {
+// reclaim takes the body back from the handler and reports whether the
+// connection, which keep says may otherwise go on, can carry another
+// request: the body was read to its end, or a small unread rest is read
+// and dropped now. A read still in flight, from a goroutine the handler
+// left, ends the connection.
+func (b *requestBody) reclaim(keep bool) bool {
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	b.closed = true
-	return b.eof && !b.reading
-}
-
-// drain reads and drops a small unread rest, so the connection can carry
-// the next request; a large rest, or a read in flight, ends the connection.
-func (b *requestBody) drain() bool {
-	b.mu.Lock()
-	inFlight := b.reading
+	eof, inFlight := b.eof, b.reading
 	b.mu.Unlock()
-	if inFlight {
+	if !keep || inFlight {
 		return false
+	}
+	if eof {
+		return true
 	}
 	if d := b.c.srv.ReadHeaderTimeout; d > 0 {
 		_ = b.c.nc.SetReadDeadline(time.Now().Add(d)) // a client that stalls mid-body
