@@ -222,9 +222,7 @@ func (w *Writer) writePending() error {
 	if len(w.lineEnds) == 0 {
 		return nil
 	}
-	defer func() {
-		w.pending, w.lineEnds, w.lineHeads, w.queuedLines = w.pending[:1], w.lineEnds[:0], w.lineHeads[:0], false
-	}()
+	defer w.resetPending()
 	if err := w.readyFile(); err != nil {
 		w.failAfter(0, err)
 		return err
@@ -269,6 +267,19 @@ func (w *Writer) writePending() error {
 	}
 	return nil
 }
+
+// resetPending empties the pending lines for reuse. A buffer a very large
+// record grew (a create body can reach --max-body) is let go rather than
+// kept for the life of the process.
+func (w *Writer) resetPending() {
+	if cap(w.pending) > maxKeptPending {
+		w.pending = make([]byte, 1, 4096)
+	}
+	w.pending, w.lineEnds, w.lineHeads, w.queuedLines = w.pending[:1], w.lineEnds[:0], w.lineHeads[:0], false
+}
+
+// maxKeptPending is the largest pending buffer kept between writes.
+const maxKeptPending = 64 << 10
 
 // readyFile opens the log if an earlier failure closed it, and reopens it
 // if it was replaced.
