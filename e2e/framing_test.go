@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -136,6 +137,15 @@ func TestHostileFramingNeverReachesTheDaemonUndecided(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a request hidden in the body of a refused upload is never served", func(t *testing.T) {
+		// The gate refuses an image load before reading its body; the
+		// listener must drop that body, not read it as the next request.
+		hidden := "GET /containers/json HTTP/1.1\r\nHost: d\r\n\r\n"
+		got := exchange(t, p.Sock, "POST /images/load HTTP/1.1\r\nHost: d\r\nContent-Type: application/x-tar\r\nContent-Length: "+strconv.Itoa(len(hidden))+"\r\n\r\n"+hidden, 0)
+		if !strings.HasPrefix(got, "HTTP/1.1 403 ") || strings.Count(got, "HTTP/1.1 ") != 1 {
+			t.Fatalf("answer %q, want one 403 and nothing for the hidden request", truncateStr(got, 600))
+		}
+	})
 	t.Run("a slow client is cut off", func(t *testing.T) {
 		c, err := net.Dial("unix", p.Sock)
 		if err != nil {
