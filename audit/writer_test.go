@@ -162,3 +162,29 @@ func TestAFailedWriteFailsItsRecordsAndTheChainResumesFromTheFile(t *testing.T) 
 		t.Fatalf("report %+v (broken %v, torn %v)", r, r.Broken, r.Torn)
 	}
 }
+
+func TestAVeryLargeRecordsBufferIsNotKept(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "audit.log")
+	w, err := Open(path, Options{Sync: SyncNone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	big := pingRecord()
+	big.Input = strings.Repeat("x", 1<<20)
+	if err := w.Append(big); err != nil {
+		t.Fatal(err)
+	}
+	w.mu.Lock()
+	kept := cap(w.pending)
+	w.mu.Unlock()
+	if kept > maxKeptPending {
+		t.Fatalf("the writer keeps a %d-byte buffer after a 1 MiB record", kept)
+	}
+	if err := w.Append(pingRecord()); err != nil {
+		t.Fatal(err)
+	}
+	if r := verify(t, path); !r.OK() || r.Records != 2 {
+		t.Fatalf("report %+v (broken %v)", r, r.Broken)
+	}
+}
