@@ -96,8 +96,16 @@ func run(ctx context.Context, env *environment, targets []target, scs []scenario
 	for _, sc := range scs {
 		samples := map[string][]measurement{}
 		for r := 0; r < rounds; r++ {
-			for _, t := range targets {
-				m := sc.measure(ctx, t)
+			var ms []measurement
+			if sc.measureAll != nil {
+				ms = sc.measureAll(ctx, targets)
+			} else {
+				for _, t := range targets {
+					ms = append(ms, sc.measure(ctx, t))
+				}
+			}
+			for i, t := range targets {
+				m := ms[i]
 				samples[t.name] = append(samples[t.name], m)
 				fmt.Fprintf(os.Stderr, "%-22s round %d %-10s %10.1f %s (errors %d)\n", sc.name, r+1, t.name, m.value, sc.unit, m.errors)
 			}

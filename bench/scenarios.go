@@ -32,14 +32,60 @@ type scenario struct {
 	name    string
 	unit    string
 	measure func(ctx context.Context, t target) measurement
+	// measureAll, when set, measures every target in one go instead, in
+	// the targets' order.
+	measureAll func(ctx context.Context, ts []target) []measurement
+}
+
+// alternating is a one-client scenario measured on all targets at once:
+// one client per target, taking turns in short blocks of ops, so the
+// machine's drift (which moves a 3 s round by a tenth or more here) falls
+// on every target alike. A target's ops/s is its ops over the time they
+// took, which for one client is what a run of its own would give.
+func alternating(dur time.Duration, block int, o op) func(ctx context.Context, ts []target) []measurement {
+	return func(ctx context.Context, ts []target) []measurement {
+		clients := make([]*http.Client, len(ts))
+		lat := make([][]time.Duration, len(ts))
+		errors := make([]int, len(ts))
+		for i, t := range ts {
+			clients[i] = unixClient(t.sock, 1)
+		}
+		deadline := time.Now().Add(dur * time.Duration(len(ts)))
+		for time.Now().Before(deadline) {
+			for i, hc := range clients {
+				for k := 0; k < block; k++ {
+					s := time.Now()
+					if err := o(ctx, hc); err != nil {
+						errors[i]++
+						if errors[i] == 1 {
+							fmt.Fprintf(os.Stderr, "  %s: %v\n", ts[i].name, err)
+						}
+						continue
+					}
+					lat[i] = append(lat[i], time.Since(s))
+				}
+			}
+		}
+		out := make([]measurement, len(ts))
+		for i, l := range lat {
+			var busy time.Duration
+			for _, d := range l {
+				busy += d
+			}
+			m := measurement{p50: pct(l, 0.50), p99: pct(l, 0.99), errors: errors[i]}
+			if busy > 0 {
+				m.value = float64(len(l)) / busy.Seconds()
+			}
+			out[i] = m
+		}
+		return out
+	}
 }
 
 func scenarios(env *environment, dur time.Duration, logMB int, only string) []scenario {
 	all := []scenario{
-		{"ping, 1 client", "req/s", func(ctx context.Context, t target) measurement {
-			return throughput(ctx, t, 1, dur, get("/_ping"))
-		}},
-		{"ping, 16 clients", "req/s", func(ctx context.Context, t target) measurement {
+		{name: "ping, 1 client", unit: "req/s", measureAll: alternating(dur, 20, get("/_ping"))},
+		{name: "ping, 16 clients", unit: "req/s", measure: func(ctx context.Context, t target) measurement {
 			if t.name != "xcsproxy" {
 				return throughput(ctx, t, 16, dur, get("/_ping"))
 			}
@@ -50,17 +96,13 @@ func scenarios(env *environment, dur time.Duration, logMB int, only string) []sc
 			}
 			return m
 		}},
-		{"containers/json, 1 client", "req/s", func(ctx context.Context, t target) measurement {
-			return throughput(ctx, t, 1, dur, get("/containers/json"))
-		}},
-		{"CS cycle, 1 client", "cycles/s", func(ctx context.Context, t target) measurement {
-			return throughput(ctx, t, 1, dur, csCycle)
-		}},
-		{"CS cycle, 8 clients", "cycles/s", func(ctx context.Context, t target) measurement {
+		{name: "containers/json, 1 client", unit: "req/s", measureAll: alternating(dur, 20, get("/containers/json"))},
+		{name: "CS cycle, 1 client", unit: "cycles/s", measureAll: alternating(dur, 1, csCycle)},
+		{name: "CS cycle, 8 clients", unit: "cycles/s", measure: func(ctx context.Context, t target) measurement {
 			return throughput(ctx, t, 8, dur, csCycle)
 		}},
-		{fmt.Sprintf("read a %d MB log", logMB), "MB/s", logRead(env, logMB)},
-		{"event delivery", "ms (lower is better)", eventLatency(env)},
+		{name: fmt.Sprintf("read a %d MB log", logMB), unit: "MB/s", measure: logRead(env, logMB)},
+		{name: "event delivery", unit: "ms (lower is better)", measure: eventLatency(env)},
 	}
 	if only == "" {
 		return all
