@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/client"
 
@@ -33,6 +34,7 @@ type environment struct {
 	cmd       *exec.Cmd
 	docker    *client.Client
 	pingCPU   []float64 // µs of xcsproxy CPU per ping, one per round
+	kept      []string  // containers kept for the whole run, removed by close
 }
 
 func setup(ctx context.Context) (*environment, error) {
@@ -95,6 +97,11 @@ func setup(ctx context.Context) (*environment, error) {
 }
 
 func (e *environment) close() {
+	for _, id := range e.kept {
+		if err := e.docker.ContainerRemove(context.Background(), id, container.RemoveOptions{Force: true}); err != nil {
+			fmt.Fprintf(os.Stderr, "bench: removing container %s: %v\n", id[:12], err)
+		}
+	}
 	if e.cmd != nil && e.cmd.Process != nil {
 		e.cmd.Process.Signal(os.Interrupt)
 		done := make(chan struct{})

@@ -240,6 +240,7 @@ func logRead(env *environment, mb int) func(ctx context.Context, t target) measu
 			var c struct{ Id string }
 			json.Unmarshal(b, &c)
 			id = c.Id
+			env.kept = append(env.kept, id)
 			call(ctx, hc, "POST", "/containers/"+id+"/start", "", 204)
 			call(ctx, hc, "POST", "/containers/"+id+"/wait", "", 200)
 		})
