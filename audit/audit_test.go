@@ -239,3 +239,37 @@ func TestRedactionKeepsNamesAndDropsSecrets(t *testing.T) {
 		t.Fatalf("sensitive value kept: %v", extra)
 	}
 }
+
+func TestAPatchIsLoggedWithoutItsSecrets(t *testing.T) {
+	cases := []struct {
+		name      string
+		patch     map[string]any
+		want      string // the patch as logged
+		sameOnLog bool   // logged as it is, not copied
+	}{
+		{"a list's label filter is logged as it is",
+			map[string]any{"filters": map[string]any{"label": []any{"org.xcsproxy.managed=true"}}},
+			`map[filters:map[label:[org.xcsproxy.managed=true]]]`, true},
+		{"stamped labels with a secret-looking name lose their value",
+			map[string]any{"body": map[string]any{"Labels": map[string]any{"xnat.token": "tok-123", "XNAT_USER": "admin"}}},
+			`map[body:map[Labels:map[XNAT_USER:admin xnat.token:<redacted>]]]`, false},
+		{"stamped environment keeps only names",
+			map[string]any{"body": map[string]any{"Env": []any{"XNAT_PASS=tok-123"}}},
+			`map[body:map[Env:[XNAT_PASS=<redacted>]]]`, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			before := fmt.Sprint(c.patch)
+			got := RedactPatch(c.patch, nil)
+			if fmt.Sprint(got) != c.want {
+				t.Fatalf("logged %v, want %s", got, c.want)
+			}
+			if fmt.Sprint(c.patch) != before {
+				t.Fatalf("the patch to apply changed: %v, was %s", c.patch, before)
+			}
+			if same := fmt.Sprintf("%p", got) == fmt.Sprintf("%p", c.patch); same != c.sameOnLog {
+				t.Fatalf("logged the patch itself: %v, want %v", same, c.sameOnLog)
+			}
+		})
+	}
+}

@@ -99,11 +99,14 @@ func redactEnv(v any) any {
 	return out
 }
 
-// RedactPatch returns a copy of a decision's patch that is safe to log: the
-// patch repeats the labels and environment it stamps.
+// RedactPatch returns a decision's patch in a form that is safe to log: the
+// patch repeats the labels and environment it stamps. A patch with nothing
+// to redact (a list's label filter, most creates' stamps) is returned
+// itself, not copied; one with secrets gets a redacted copy, and the
+// patch, which the proxy still has to apply, is left as it was.
 func RedactPatch(patch map[string]any, extra []string) map[string]any {
-	if patch == nil {
-		return nil
+	if patch == nil || !needsRedaction(patch, extra) {
+		return patch
 	}
 	out, _ := redactValue(patch, "", extra).(map[string]any)
 	return out
