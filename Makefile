@@ -31,6 +31,7 @@ FUZZTIME ?= 8s
 fuzz:
 	$(GO) test ./proxy -run XXX -fuzz FuzzParseTarget -fuzztime $(FUZZTIME)
 	$(GO) test ./proxy -run XXX -fuzz FuzzCreateBody -fuzztime $(FUZZTIME)
+	$(GO) test ./proxy -run XXX -fuzz FuzzReadAnswer -fuzztime $(FUZZTIME)
 	$(GO) test ./commands -run XXX -fuzz FuzzResolve -fuzztime $(FUZZTIME)
 	$(GO) test ./audit -run XXX -fuzz FuzzVerifyLine -fuzztime $(FUZZTIME)
 	$(GO) test ./canonjson -run XXX -fuzz FuzzAppendString -fuzztime $(FUZZTIME)

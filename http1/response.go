@@ -2,6 +2,7 @@ package http1
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"net"
 	"net/http"
@@ -20,6 +21,10 @@ type response struct {
 	req *http.Request
 
 	header http.Header
+	// raw are header fields adopted as bytes (AdoptFields), written ahead
+	// of header's; rawLength is the length they declare.
+	raw       []byte
+	rawLength int64
 	// sent is the header as of WriteHeader, when it goes out later: the
 	// handler's changes after WriteHeader must not reach the wire.
 	sent          http.Header
@@ -57,6 +62,9 @@ func (w *response) WriteHeader(code int) {
 		} else {
 			delete(w.header, "Content-Length")
 		}
+	}
+	if w.contentLength < 0 && w.raw != nil {
+		w.contentLength = w.rawLength
 	}
 	if w.contentLength >= 0 || !w.bodyAllowed() {
 		w.commit(false)
@@ -157,7 +165,7 @@ func (w *response) commit(final bool) {
 		w.closeAfter = true
 		h["Connection"] = []string{"close"}
 	}
-	if _, ok := h["Date"]; !ok {
+	if _, ok := h["Date"]; !ok && !hasField(w.raw, "Date") {
 		h["Date"] = []string{time.Now().UTC().Format(http.TimeFormat)}
 	}
 	bw := w.c.bw
@@ -175,8 +183,32 @@ func (w *response) commit(final bool) {
 		bw.WriteString("status code " + strconv.Itoa(w.status))
 	}
 	bw.WriteString("\r\n")
+	if w.raw != nil {
+		bw.Write(w.raw)
+		if w.contentLength >= 0 && (w.bodyAllowed() || w.req.Method == http.MethodHead && w.status >= 200) {
+			var n [20]byte
+			bw.WriteString("Content-Length: ")
+			bw.Write(strconv.AppendInt(n[:0], w.contentLength, 10))
+			bw.WriteString("\r\n")
+		}
+	}
 	writeFields(bw, h)
 	bw.WriteString("\r\n")
+}
+
+// hasField reports whether raw header fields include one named name.
+func hasField(raw []byte, name string) bool {
+	for len(raw) > len(name) {
+		if raw[len(name)] == ':' && foldEqual(raw[:len(name)], name) {
+			return true
+		}
+		i := bytes.IndexByte(raw, '\n')
+		if i < 0 {
+			return false
+		}
+		raw = raw[i+1:]
+	}
+	return false
 }
 
 // writeFields writes a header's fields in the map's order: HTTP gives the
@@ -213,6 +245,45 @@ func AdoptHeader(w http.ResponseWriter, h http.Header) bool {
 				return false
 			}
 			t.header = h
+			return true
+		case interface{ Unwrap() http.ResponseWriter }:
+			w = t.Unwrap()
+		default:
+			return false
+		}
+	}
+}
+
+// foldEqual compares an ASCII name without regard to case.
+func foldEqual(b []byte, s string) bool {
+	for i := range b {
+		x, y := b[i]|0x20, s[i]|0x20 // lower case, for letters
+		if x != y || (x < 'a' || x > 'z') && b[i] != s[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// AdoptFields makes fields, whole "Name: value\r\n" lines, the header of
+// the answer w writes, declaring contentLength (-1: none), when w is (or
+// wraps, through Unwrap) an http1 writer whose header is still empty and
+// unsent. A handler passing on an answer header it read as bytes saves
+// building a map: the fields are written as they are, so the caller must
+// have checked them (names are tokens, values hold no line breaks) and
+// left out framing and hop-by-hop fields. It reports whether fields were
+// adopted.
+func AdoptFields(w http.ResponseWriter, fields []byte, contentLength int64) bool {
+	for {
+		switch t := w.(type) {
+		case *response:
+			if t.wroteHeader || t.hijacked || len(t.header) > 0 || t.raw != nil {
+				return false
+			}
+			if fields == nil {
+				fields = []byte{}
+			}
+			t.raw, t.rawLength = fields, contentLength
 			return true
 		case interface{ Unwrap() http.ResponseWriter }:
 			w = t.Unwrap()

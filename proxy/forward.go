@@ -117,14 +117,13 @@ var errAbort = errors.New("the daemon's answer broke off")
 // the whole exchange (0: a stream, unbounded). An error before anything was
 // written to w has been answered already; errAbort says w is half written.
 func (f *Forwarder) forward(w http.ResponseWriter, r *http.Request, ex *Exchange, finite time.Duration, onError func(http.ResponseWriter, *http.Request, error)) error {
-	c, resp, stop, err := f.roundTrip(r, ex, finite)
+	c, a, stop, err := f.roundTrip(r, ex, finite)
 	if err != nil {
 		onError(w, r, err)
 		return err
 	}
-	err = copyResponse(w, resp, ex)
-	resp.Body.Close()
-	if stop() && err == nil && !resp.Close {
+	err = copyResponse(w, a, ex)
+	if stop() && err == nil && !a.close {
 		_ = c.SetDeadline(time.Time{})
 		f.put(c)
 	} else {
@@ -140,7 +139,7 @@ func (f *Forwarder) forward(w http.ResponseWriter, r *http.Request, ex *Exchange
 // (GET, HEAD), which cannot have changed anything. Until stop is called,
 // the client going away closes the connection: the daemon would otherwise
 // answer (or stream) into a connection nobody reads.
-func (f *Forwarder) roundTrip(r *http.Request, ex *Exchange, finite time.Duration) (c *upstreamConn, resp *http.Response, stop func() bool, err error) {
+func (f *Forwarder) roundTrip(r *http.Request, ex *Exchange, finite time.Duration) (c *upstreamConn, a *answer, stop func() bool, err error) {
 	for attempt := 0; ; attempt++ {
 		if c, err = f.get(r, attempt > 0); err != nil {
 			return nil, nil, nil, err
@@ -152,10 +151,10 @@ func (f *Forwarder) roundTrip(r *http.Request, ex *Exchange, finite time.Duratio
 		wrote := writeRequest(c.bw, r, ex)
 		err = wrote
 		if err == nil {
-			resp, err = readResponse(c.br, r.Method)
+			a, err = readAnswer(c.br, r.Method)
 		}
 		if err == nil {
-			return c, resp, stop, nil
+			return c, a, stop, nil
 		}
 		cancelled := !stop()
 		c.Close()
@@ -195,38 +194,6 @@ func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
 }
-
-// readResponse reads the daemon's answer header, passing over interim 1xx
-// answers (the daemon sends none on this path, but a proxy must not take
-// one for the answer). A protocol switch belongs to the tunnel routes only.
-func readResponse(br *bufio.Reader, method string) (*http.Response, error) {
-	req := requestFor(method)
-	for {
-		resp, err := http.ReadResponse(br, req)
-		if err != nil {
-			return nil, err
-		}
-		if resp.StatusCode >= 200 {
-			return resp, nil
-		}
-		resp.Body.Close()
-		if resp.StatusCode == http.StatusSwitchingProtocols {
-			return nil, errors.New("the daemon switched protocols on a route that does not tunnel")
-		}
-	}
-}
-
-// requestFor is what http.ReadResponse needs of the request an answer is
-// for: only whether it was a HEAD (whose answer has no body); nil reads as
-// GET. No Request is allocated per answer.
-func requestFor(method string) *http.Request {
-	if method == http.MethodHead {
-		return headRequest
-	}
-	return nil
-}
-
-var headRequest = &http.Request{Method: http.MethodHead}
 
 // writeRequest writes the canonical request: the judged path and query,
 // the client's end-to-end headers, and the canonical body with its exact
@@ -301,36 +268,27 @@ func connectionTokens(h http.Header) map[string]bool {
 // Content-Length) is flushed after every read, and one read takes every
 // chunk that has already arrived, so a burst of small log frames leaves in
 // one write. A create's small answer is read whole first to learn the id.
-func copyResponse(w http.ResponseWriter, resp *http.Response, ex *Exchange) error {
-	dropped := connectionTokens(resp.Header)
-	for k := range resp.Header {
-		if hopByHop(k) || (dropped != nil && dropped[k]) {
-			delete(resp.Header, k)
-		}
+func copyResponse(w http.ResponseWriter, a *answer, ex *Exchange) error {
+	if !http1.AdoptFields(w, a.fields, a.contentLength) {
+		a.setHeader(w.Header())
 	}
-	if !http1.AdoptHeader(w, resp.Header) {
-		h := w.Header()
-		for k, vs := range resp.Header {
-			h[k] = vs
-		}
-	}
-	if creates[ex.Route.Name] && resp.StatusCode/100 == 2 {
-		b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if creates[ex.Route.Name] && a.status/100 == 2 && a.body != nil {
+		b, err := io.ReadAll(io.LimitReader(a.body, 1<<20))
 		if err != nil {
 			return errAbort
 		}
 		ex.ObjectID = createdID(b)
-		w.WriteHeader(resp.StatusCode)
+		w.WriteHeader(a.status)
 		if _, err := w.Write(b); err != nil {
 			return err
 		}
 		return http.NewResponseController(w).Flush()
 	}
-	w.WriteHeader(resp.StatusCode)
-	if resp.Body == http.NoBody {
+	w.WriteHeader(a.status)
+	if a.body == nil {
 		return nil
 	}
-	stream := resp.ContentLength < 0
+	stream := a.contentLength < 0
 	rc := http.NewResponseController(w)
 	if stream {
 		// The header goes at once: a client may wait on it before its next
@@ -342,7 +300,7 @@ func copyResponse(w http.ResponseWriter, resp *http.Response, ex *Exchange) erro
 	buf := bufferPool{}.Get()
 	defer bufferPool{}.Put(buf)
 	for {
-		n, rerr := resp.Body.Read(buf)
+		n, rerr := a.body.Read(buf)
 		if n > 0 {
 			if _, werr := w.Write(buf[:n]); werr != nil {
 				return werr // the client went away

@@ -43,7 +43,7 @@ func (p *Proxy) tunnel(w http.ResponseWriter, r *http.Request, ex *Exchange) err
 		// stream): pass its answer through as any other answer.
 		defer up.Close()
 		defer resp.Body.Close()
-		return copyResponse(w, resp, ex)
+		return copyResponse(w, answerFrom(resp), ex)
 	}
 	client, clientBuf, err := http.NewResponseController(w).Hijack()
 	if err != nil {
