@@ -253,14 +253,25 @@ func TestOneClientCannotHoldMoreThanItsConnections(t *testing.T) {
 			c.Close()
 		}
 	}()
-	for i := 0; i < 20; i++ {
+	// Hold 20 connections, each proven served: a connection this process
+	// made before (startProxy's readiness check) may still count until the
+	// proxy sees it close, and its slot must not be taken for a 21st.
+	for attempts := 0; len(conns) < 20; attempts++ {
+		if attempts == 40 {
+			t.Fatalf("only %d connections were served in 40 attempts", len(conns))
+		}
 		c, err := net.Dial("unix", p.Sock)
 		if err != nil {
 			t.Fatal(err)
 		}
+		io.WriteString(c, "GET /_ping HTTP/1.1\r\nHost: d\r\n\r\n")
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if n, _ := c.Read(make([]byte, 64)); n == 0 {
+			c.Close()
+			continue
+		}
 		conns = append(conns, c)
 	}
-	time.Sleep(200 * time.Millisecond) // let the server see them all
 	extra, err := net.Dial("unix", p.Sock)
 	if err != nil {
 		t.Fatal(err)
