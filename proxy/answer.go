@@ -68,8 +68,11 @@ func readAnswer(br *bufio.Reader, method string) (*answer, error) {
 func readAnswerHead(br *bufio.Reader, method string) (*answer, error) {
 	budget := maxAnswerHeader
 	line, err := readAnswerLine(br, &budget)
+	if err == io.EOF {
+		return nil, fmt.Errorf("the daemon closed the connection without answering: %w", io.ErrUnexpectedEOF)
+	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("reading the daemon's answer: %w", err)
 	}
 	// One allocation for the fields: what is buffered is the rest of the
 	// header, and usually the body after it.
@@ -84,8 +87,11 @@ func readAnswerHead(br *bufio.Reader, method string) (*answer, error) {
 	)
 	for {
 		line, err := readAnswerLine(br, &budget)
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("reading the daemon's answer header: %w", err)
 		}
 		if len(line) == 0 {
 			break
