@@ -185,7 +185,10 @@ func (w *response) commit(final bool) {
 	bw.WriteString("\r\n")
 	if w.raw != nil {
 		bw.Write(w.raw)
-		if w.contentLength >= 0 && (w.bodyAllowed() || w.req.Method == http.MethodHead && w.status >= 200) {
+		// The length the fields declared, unless the header map carries
+		// one (the handler's own, or the held body's).
+		_, inMap := h["Content-Length"]
+		if !inMap && w.contentLength >= 0 && (w.bodyAllowed() || w.req.Method == http.MethodHead && w.status >= 200) {
 			var n [20]byte
 			bw.WriteString("Content-Length: ")
 			bw.Write(strconv.AppendInt(n[:0], w.contentLength, 10))

@@ -404,3 +404,44 @@ func TestAnAdoptedHeaderIsTheOneSent(t *testing.T) {
 type unwrapper struct{ http.ResponseWriter }
 
 func (u unwrapper) Unwrap() http.ResponseWriter { return u.ResponseWriter }
+
+func TestAdoptedFieldsGoOutAsTheyCameFramedOnce(t *testing.T) {
+	cases := []struct {
+		name, method string
+		length       int64
+		handle       func(w http.ResponseWriter)
+		want         []string // in the answer
+		lengths      int      // Content-Length fields in it
+	}{
+		{"with a declared length", "GET", 2, func(w http.ResponseWriter) { io.WriteString(w, "ok") },
+			[]string{"X-From-Elsewhere: yes\r\n", "Content-Length: 2\r\n", "\r\n\r\nok"}, 1},
+		{"without a length, a short body is measured", "GET", -1, func(w http.ResponseWriter) { io.WriteString(w, "short") },
+			[]string{"X-From-Elsewhere: yes\r\n", "Content-Length: 5\r\n", "\r\n\r\nshort"}, 1},
+		{"without a length, a flushed body is chunked", "GET", -1, func(w http.ResponseWriter) {
+			io.WriteString(w, "part")
+			w.(http.Flusher).Flush()
+		}, []string{"X-From-Elsewhere: yes\r\n", "Transfer-Encoding: chunked\r\n", "4\r\npart\r\n0\r\n\r\n"}, 0},
+		{"to a HEAD, with the length a GET would get", "HEAD", 42, func(w http.ResponseWriter) {},
+			[]string{"X-From-Elsewhere: yes\r\n", "Content-Length: 42\r\n"}, 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			sock, _ := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if !http1.AdoptFields(unwrapper{w}, []byte("X-From-Elsewhere: yes\r\nDate: Sun, 29 Nov 2026 03:00:00 GMT\r\n"), c.length) {
+					t.Error("AdoptFields refused a writer it can reach")
+				}
+				w.WriteHeader(http.StatusOK)
+				c.handle(w)
+			}))
+			got := rawExchange(t, sock, c.method+" / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+			for _, w := range c.want {
+				if !strings.Contains(got, w) {
+					t.Fatalf("answer %q lacks %q", got, w)
+				}
+			}
+			if n := strings.Count(got, "Content-Length:"); n != c.lengths || strings.Count(got, "Date:") != 1 {
+				t.Fatalf("answer %q has %d Content-Length fields (want %d) and its own Date once", got, n, c.lengths)
+			}
+		})
+	}
+}
