@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/xcsproxy/xcsproxy/canonjson"
 )
 
 // SyncMode says when written records are forced to stable storage.
@@ -201,7 +203,7 @@ func (w *Writer) seal(fields []byte) (seq uint64, prev string) {
 	line = append(line, `{"seq":`...)
 	line = strconv.AppendUint(line, seq, 10)
 	line = append(line, `,"prev_hash":`...)
-	line = strconv.AppendQuote(line, prev)
+	line = canonjson.AppendString(line, prev)
 	line = append(line, ',')
 	line = append(line, fields...)
 	line = append(line, hashPrefix...)
