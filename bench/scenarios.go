@@ -26,6 +26,7 @@ type measurement struct {
 	value    float64
 	p50, p99 float64
 	errors   int
+	busy     float64 // seconds the target was measured, when alternated
 }
 
 type scenario struct {
@@ -35,6 +36,69 @@ type scenario struct {
 	// measureAll, when set, measures every target in one go instead, in
 	// the targets' order.
 	measureAll func(ctx context.Context, ts []target) []measurement
+}
+
+// alternatingClients runs clients concurrent clients on each target in
+// turn, block by block, for dur per target in all: the many-client
+// counterpart of alternating. A target's ops/s is its ops over the time
+// its blocks took. cpu, when given, reads xcsproxy's CPU seconds; the
+// second result is the CPU each target's blocks used.
+func alternatingClients(ctx context.Context, ts []target, clients int, dur, block time.Duration, o op, cpu func() float64) ([]measurement, []float64) {
+	hcs := make([][]*http.Client, len(ts))
+	for i, t := range ts {
+		for c := 0; c < clients; c++ {
+			hcs[i] = append(hcs[i], unixClient(t.sock, 1))
+		}
+	}
+	lat := make([][]time.Duration, len(ts))
+	errors := make([]int, len(ts))
+	busy := make([]time.Duration, len(ts))
+	used := make([]float64, len(ts))
+	for end := time.Now().Add(dur * time.Duration(len(ts))); time.Now().Before(end); {
+		for i := range ts {
+			var cpu0 float64
+			if cpu != nil {
+				cpu0 = cpu()
+			}
+			start := time.Now()
+			deadline := start.Add(block)
+			var mu sync.Mutex
+			var wg sync.WaitGroup
+			for _, hc := range hcs[i] {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					var mine []time.Duration
+					bad := 0
+					for time.Now().Before(deadline) {
+						s := time.Now()
+						if err := o(ctx, hc); err != nil {
+							bad++
+							continue
+						}
+						mine = append(mine, time.Since(s))
+					}
+					mu.Lock()
+					lat[i] = append(lat[i], mine...)
+					errors[i] += bad
+					mu.Unlock()
+				}()
+			}
+			wg.Wait()
+			busy[i] += time.Since(start)
+			if cpu != nil {
+				used[i] += cpu() - cpu0
+			}
+		}
+	}
+	out := make([]measurement, len(ts))
+	for i, l := range lat {
+		if errors[i] > 0 {
+			fmt.Fprintf(os.Stderr, "  %s: %d errors\n", ts[i].name, errors[i])
+		}
+		out[i] = measurement{value: float64(len(l)) / busy[i].Seconds(), p50: pct(l, 0.50), p99: pct(l, 0.99), errors: errors[i], busy: busy[i].Seconds()}
+	}
+	return out, used
 }
 
 // alternating is a one-client scenario measured on all targets at once:
@@ -85,16 +149,14 @@ func alternating(dur time.Duration, block int, o op) func(ctx context.Context, t
 func scenarios(env *environment, dur time.Duration, logMB int, only string) []scenario {
 	all := []scenario{
 		{name: "ping, 1 client", unit: "req/s", measureAll: alternating(dur, 20, get("/_ping"))},
-		{name: "ping, 16 clients", unit: "req/s", measure: func(ctx context.Context, t target) measurement {
-			if t.name != "xcsproxy" {
-				return throughput(ctx, t, 16, dur, get("/_ping"))
+		{name: "ping, 16 clients", unit: "req/s", measureAll: func(ctx context.Context, ts []target) []measurement {
+			ms, cpu := alternatingClients(ctx, ts, 16, dur, 500*time.Millisecond, get("/_ping"), env.cpuSeconds)
+			for i, t := range ts {
+				if n := ms[i].value * ms[i].busy; t.name == "xcsproxy" && n > 0 {
+					env.pingCPU = append(env.pingCPU, cpu[i]/n*1e6)
+				}
 			}
-			before := env.cpuSeconds()
-			m := throughput(ctx, t, 16, dur, get("/_ping"))
-			if n := m.value * dur.Seconds(); n > 0 {
-				env.pingCPU = append(env.pingCPU, (env.cpuSeconds()-before)/n*1e6)
-			}
-			return m
+			return ms
 		}},
 		{name: "containers/json, 1 client", unit: "req/s", measureAll: alternating(dur, 20, get("/containers/json"))},
 		{name: "CS cycle, 1 client", unit: "cycles/s", measureAll: alternating(dur, 1, csCycle)},
