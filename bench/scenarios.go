@@ -68,16 +68,7 @@ func alternatingClients(ctx context.Context, ts []target, clients int, dur, bloc
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					var mine []time.Duration
-					bad := 0
-					for time.Now().Before(deadline) {
-						s := time.Now()
-						if err := o(ctx, hc); err != nil {
-							bad++
-							continue
-						}
-						mine = append(mine, time.Since(s))
-					}
+					mine, bad := runUntil(ctx, deadline, hc, o, ts[i].name)
 					mu.Lock()
 					lat[i] = append(lat[i], mine...)
 					errors[i] += bad
@@ -93,9 +84,6 @@ func alternatingClients(ctx context.Context, ts []target, clients int, dur, bloc
 	}
 	out := make([]measurement, len(ts))
 	for i, l := range lat {
-		if errors[i] > 0 {
-			fmt.Fprintf(os.Stderr, "  %s: %d errors\n", ts[i].name, errors[i])
-		}
 		out[i] = measurement{value: float64(len(l)) / busy[i].Seconds(), p50: pct(l, 0.50), p99: pct(l, 0.99), errors: errors[i], busy: busy[i].Seconds()}
 	}
 	return out, used
@@ -253,20 +241,7 @@ func throughput(ctx context.Context, t target, clients int, dur time.Duration, o
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			hc := unixClient(t.sock, 1)
-			var mine []time.Duration
-			bad := 0
-			for time.Now().Before(deadline) {
-				s := time.Now()
-				if err := o(ctx, hc); err != nil {
-					bad++
-					if bad == 1 {
-						fmt.Fprintf(os.Stderr, "  %s: %v\n", t.name, err)
-					}
-					continue
-				}
-				mine = append(mine, time.Since(s))
-			}
+			mine, bad := runUntil(ctx, deadline, unixClient(t.sock, 1), o, t.name)
 			mu.Lock()
 			lat = append(lat, mine...)
 			errors += bad
@@ -276,6 +251,22 @@ func throughput(ctx context.Context, t target, clients int, dur time.Duration, o
 	wg.Wait()
 	elapsed := time.Since(start)
 	return measurement{value: float64(len(lat)) / elapsed.Seconds(), p50: pct(lat, 0.50), p99: pct(lat, 0.99), errors: errors}
+}
+
+// runUntil repeats o on one client until deadline, timing each success;
+// the first failure is shown.
+func runUntil(ctx context.Context, deadline time.Time, hc *http.Client, o op, name string) (lat []time.Duration, bad int) {
+	for time.Now().Before(deadline) {
+		s := time.Now()
+		if err := o(ctx, hc); err != nil {
+			if bad++; bad == 1 {
+				fmt.Fprintf(os.Stderr, "  %s: %v\n", name, err)
+			}
+			continue
+		}
+		lat = append(lat, time.Since(s))
+	}
+	return lat, bad
 }
 
 func pct(l []time.Duration, p float64) float64 {
