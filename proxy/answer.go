@@ -45,8 +45,9 @@ var errAnswerHeaderTooLarge = errors.New("the daemon's answer header is larger t
 // interim 1xx answers (the daemon sends none on this path, but a proxy
 // must not take one for the answer). A protocol switch belongs to the
 // tunnel routes only. It accepts what net/http's ReadResponse accepts,
-// except folded header lines and HTTP versions other than 1.0 and 1.1,
-// which dockerd never sends and which are refused rather than guessed at.
+// except folded header lines, header lines longer than br's buffer, and
+// HTTP versions other than 1.0 and 1.1, which dockerd never sends and
+// which are refused rather than guessed at.
 func readAnswer(br *bufio.Reader, method string) (*answer, error) {
 	for {
 		a, err := readAnswerHead(br, method)
@@ -157,7 +158,7 @@ func readAnswerHead(br *bufio.Reader, method string) (*answer, error) {
 func readAnswerLine(br *bufio.Reader, budget *int) ([]byte, error) {
 	line, err := br.ReadSlice('\n')
 	if errors.Is(err, bufio.ErrBufferFull) {
-		return nil, errAnswerHeaderTooLarge
+		return nil, fmt.Errorf("a line of the daemon's answer header is longer than the %d bytes xcsproxy reads at once", br.Size())
 	}
 	if err != nil {
 		if err == io.EOF && len(line) > 0 {

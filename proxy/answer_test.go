@@ -97,6 +97,7 @@ func TestAMalformedAnswerFromTheDaemonIsAnError(t *testing.T) {
 		{"a protocol switch", "HTTP/1.1 101 Switching Protocols\r\n\r\n", "switched protocols"},
 		{"a header cut off", "HTTP/1.1 200 OK\r\nA: b", "unexpected EOF"},
 		{"a header larger than the limit", "HTTP/1.1 200 OK\r\n" + strings.Repeat("A: "+strings.Repeat("b", 1000)+"\r\n", 1100) + "\r\n", "larger than 1 MiB"},
+		{"a header line longer than the reader's buffer", "HTTP/1.1 200 OK\r\nA: " + strings.Repeat("b", upstreamBufferSize) + "\r\n\r\n", "longer than the 32768 bytes"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
