@@ -19,7 +19,7 @@ import (
 // A request whose body xcsproxy already holds (none, or the canonical JSON)
 // goes to a unix-socket daemon through a Forwarder: the request is written
 // from its canonical parts straight onto a kept-alive connection, and the
-// answer is read with net/http's own response parser and streamed back. It
+// answer is read (readAnswer: its header kept as bytes) and streamed back. It
 // does what httputil.ReverseProxy over http.Transport did on this path
 // without cloning the request and its headers and without the Transport's
 // two goroutines per connection, which were a fifth of xcsproxy's CPU per
