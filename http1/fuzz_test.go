@@ -48,6 +48,7 @@ func (l *pipeListener) Addr() net.Addr { return &net.UnixAddr{Name: "pipe", Net:
 func FuzzServeConn(f *testing.F) {
 	for _, seed := range []string{
 		"GET /_ping HTTP/1.1\r\nHost: d\r\n\r\n",
+		"GET /odd HTTP/1.1\r\nHost: d\r\n\r\nHEAD /odd HTTP/1.1\r\nHost: d\r\n\r\nGET /odd HTTP/1.0\r\n\r\n",
 		"GET /a HTTP/1.1\r\nHost: d\r\n\r\nHEAD /b HTTP/1.1\r\nHost: d\r\n\r\nGET /c HTTP/1.0\r\n\r\n",
 		"POST /containers/create HTTP/1.1\r\nHost: d\r\nContent-Length: 2\r\n\r\n{}",
 		"POST / HTTP/1.1\r\nHost: d\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\nGET / HTTP/1.1\r\nHost: d\r\n\r\n",
@@ -70,9 +71,14 @@ func FuzzServeConn(f *testing.F) {
 				_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(100 * time.Millisecond))
 				n, _ := io.Copy(io.Discard, r.Body)
 				served.Add(1)
-				w.Header().Set("X-Body-Bytes", strconv.FormatInt(n, 10))
 				// An empty body, declared, so the answers read the same
 				// whatever the method (a HEAD answer may leave out its length).
+				// Odd-length paths take the header as bytes, as the proxy does.
+				if len(r.URL.Path)%2 == 1 {
+					http1.AdoptFields(w, []byte("X-Body-Bytes: "+strconv.FormatInt(n, 10)+"\r\n"), 0)
+					return
+				}
+				w.Header().Set("X-Body-Bytes", strconv.FormatInt(n, 10))
 				w.Header().Set("Content-Length", "0")
 			}),
 			ReadHeaderTimeout: 100 * time.Millisecond,
