@@ -67,7 +67,8 @@ func appendObject(dst []byte, m map[string]any) ([]byte, error) {
 	if m == nil {
 		return append(dst, "null"...), nil
 	}
-	keys := sortedKeys(m)
+	var buf [smallMap]string
+	keys := sortedKeys(buf[:0], m)
 	dst = append(dst, '{')
 	var err error
 	for i, k := range keys {
@@ -129,8 +130,9 @@ func appendSortedMap[V any](dst []byte, m map[string]V, appendValue func([]byte,
 	if m == nil {
 		return append(dst, "null"...)
 	}
+	var buf [smallMap]string
 	dst = append(dst, '{')
-	for i, k := range sortedKeys(m) {
+	for i, k := range sortedKeys(buf[:0], m) {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
@@ -141,16 +143,20 @@ func appendSortedMap[V any](dst []byte, m map[string]V, appendValue func([]byte,
 	return append(dst, '}')
 }
 
-// sortedKeys returns a map's keys in byte order, as encoding/json sorts
-// them.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
+// sortedKeys appends a map's keys to keys in byte order, as encoding/json
+// sorts them. Callers pass a small array on their stack: the maps written
+// here (a client, a record's metrics, a policy input's parts) mostly have
+// a handful of keys, and allocating the list was most of their cost.
+func sortedKeys[V any](keys []string, m map[string]V) []string {
 	for k := range m {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
 	return keys
 }
+
+// smallMap is how many keys sortedKeys' callers hold on the stack.
+const smallMap = 16
 
 // appendNumber appends a json.Number after checking it is one, as
 // encoding/json does: a policy input must never carry a bare token.
