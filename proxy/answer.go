@@ -242,15 +242,13 @@ func parseLength(v []byte) (int64, bool) {
 
 // hopByHopName is hopByHop for a name as it came, in any case.
 func hopByHopName(name []byte) bool {
-	for _, h := range hopByHopNames {
+	for _, h := range hopByHopFields {
 		if asciiEqualFold(name, h) {
 			return true
 		}
 	}
 	return false
 }
-
-var hopByHopNames = []string{"Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization", "Te", "Trailer", "Upgrade"}
 
 func appendField(dst, name, value []byte) []byte {
 	dst = append(dst, name...)

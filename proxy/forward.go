@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -237,15 +238,12 @@ func writeRequest(bw *bufio.Writer, r *http.Request, ex *Exchange) error {
 // forwards is the canonical one, whatever the client said about its own.
 var requestFraming = map[string]bool{"Host": true, "Content-Length": true, "Content-Type": true, "Expect": true}
 
-// hopByHop names the headers that belong to one connection (RFC 9110
+// hopByHopFields are the headers that belong to one connection (RFC 9110
 // 7.6.1), never forwarded either way.
-func hopByHop(k string) bool {
-	switch k {
-	case "Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade":
-		return true
-	}
-	return false
-}
+var hopByHopFields = []string{"Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
+
+// hopByHop reports whether k, in canonical form, is hop-by-hop.
+func hopByHop(k string) bool { return slices.Contains(hopByHopFields, k) }
 
 // connectionTokens are the headers a Connection header names as hop-by-hop.
 func connectionTokens(h http.Header) map[string]bool {
