@@ -235,28 +235,6 @@ func writeFields(bw *bufio.Writer, h http.Header) {
 
 var newlineToSpace = strings.NewReplacer("\n", " ", "\r", " ")
 
-// AdoptHeader makes h the header of the answer w writes, in place of the
-// map Header returns, when w is (or wraps, through Unwrap) an http1 writer
-// whose header is still empty and unsent. A handler passing on an answer
-// it read whole from elsewhere saves copying that header; it must not
-// touch h afterwards. It reports whether h was adopted.
-func AdoptHeader(w http.ResponseWriter, h http.Header) bool {
-	for {
-		switch t := w.(type) {
-		case *response:
-			if t.wroteHeader || t.hijacked || len(t.header) > 0 {
-				return false
-			}
-			t.header = h
-			return true
-		case interface{ Unwrap() http.ResponseWriter }:
-			w = t.Unwrap()
-		default:
-			return false
-		}
-	}
-}
-
 // foldEqual compares an ASCII name without regard to case.
 func foldEqual(b []byte, s string) bool {
 	for i := range b {

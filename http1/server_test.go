@@ -386,14 +386,14 @@ func TestABodyCannotBeReadAfterTheHandlerReturns(t *testing.T) {
 func TestAnAdoptedHeaderIsTheOneSent(t *testing.T) {
 	adopted := make(chan bool, 2)
 	sock, _ := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := http.Header{"X-From-Elsewhere": {"yes"}, "Content-Length": {"2"}}
-		adopted <- http1.AdoptHeader(struct{ http.ResponseWriter }{w}, h) // not unwrappable: refused
-		adopted <- http1.AdoptHeader(unwrapper{w}, h)
+		fields := []byte("X-From-Elsewhere: yes\r\n")
+		adopted <- http1.AdoptFields(struct{ http.ResponseWriter }{w}, fields, 2) // not unwrappable: refused
+		adopted <- http1.AdoptFields(unwrapper{w}, fields, 2)
 		io.WriteString(w, "ok")
 	}))
 	got := rawExchange(t, sock, "GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
 	if <-adopted || !<-adopted {
-		t.Fatal("AdoptHeader took a writer it cannot reach, or refused one it can")
+		t.Fatal("AdoptFields took a writer it cannot reach, or refused one it can")
 	}
 	if !strings.Contains(got, "X-From-Elsewhere: yes\r\n") || !strings.HasSuffix(got, "\r\n\r\nok") {
 		t.Fatalf("answer %q", got)
