@@ -26,7 +26,6 @@ type measurement struct {
 	value    float64
 	p50, p99 float64
 	errors   int
-	busy     float64 // seconds the target was measured, when alternated
 }
 
 type scenario struct {
@@ -38,12 +37,14 @@ type scenario struct {
 	measureAll func(ctx context.Context, ts []target) []measurement
 }
 
-// alternatingClients runs clients concurrent clients on each target in
-// turn, block by block, for dur per target in all: the many-client
-// counterpart of alternating. A target's ops/s is its ops over the time
+// alternating measures all targets in one go: clients concurrent clients
+// on each target in turn, block by block, for dur per target in all, so
+// the machine's drift (which moves a 3 s round by a tenth or more here)
+// falls on every target alike. An op under way when its block ends is
+// finished within the block. A target's ops/s is its ops over the time
 // its blocks took. cpu, when given, reads xcsproxy's CPU seconds; the
-// second result is the CPU each target's blocks used.
-func alternatingClients(ctx context.Context, ts []target, clients int, dur, block time.Duration, o op, cpu func() float64) ([]measurement, []float64) {
+// second result is each target's CPU seconds per op.
+func alternating(ctx context.Context, ts []target, clients int, dur, block time.Duration, o op, cpu func() float64) ([]measurement, []float64) {
 	hcs := make([][]*http.Client, len(ts))
 	for i, t := range ts {
 		for c := 0; c < clients; c++ {
@@ -54,6 +55,7 @@ func alternatingClients(ctx context.Context, ts []target, clients int, dur, bloc
 	errors := make([]int, len(ts))
 	busy := make([]time.Duration, len(ts))
 	used := make([]float64, len(ts))
+	firsts := make([][]error, len(ts))
 	for end := time.Now().Add(dur * time.Duration(len(ts))); time.Now().Before(end); {
 		for i := range ts {
 			var cpu0 float64
@@ -68,10 +70,11 @@ func alternatingClients(ctx context.Context, ts []target, clients int, dur, bloc
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					mine, bad := runUntil(ctx, deadline, hc, o, ts[i].name)
+					mine, bad, err := runUntil(ctx, deadline, hc, o)
 					mu.Lock()
 					lat[i] = append(lat[i], mine...)
 					errors[i] += bad
+					firsts[i] = append(firsts[i], err)
 					mu.Unlock()
 				}()
 			}
@@ -83,73 +86,46 @@ func alternatingClients(ctx context.Context, ts []target, clients int, dur, bloc
 		}
 	}
 	out := make([]measurement, len(ts))
+	perOp := make([]float64, len(ts))
 	for i, l := range lat {
-		out[i] = measurement{value: float64(len(l)) / busy[i].Seconds(), p50: pct(l, 0.50), p99: pct(l, 0.99), errors: errors[i], busy: busy[i].Seconds()}
+		showFirst(ts[i].name, firsts[i])
+		out[i] = measurement{value: float64(len(l)) / busy[i].Seconds(), p50: pct(l, 0.50), p99: pct(l, 0.99), errors: errors[i]}
+		if len(l) > 0 {
+			perOp[i] = used[i] / float64(len(l))
+		}
 	}
-	return out, used
+	return out, perOp
 }
 
-// alternating is a one-client scenario measured on all targets at once:
-// one client per target, taking turns in short blocks of ops, so the
-// machine's drift (which moves a 3 s round by a tenth or more here) falls
-// on every target alike. A target's ops/s is its ops over the time they
-// took, which for one client is what a run of its own would give.
-func alternating(dur time.Duration, block int, o op) func(ctx context.Context, ts []target) []measurement {
+// oneClient is a one-client scenario taking turns in blocks of about
+// block: for one client, a target's ops over the time they took is what a
+// run of its own would give.
+func oneClient(dur, block time.Duration, o op) func(ctx context.Context, ts []target) []measurement {
 	return func(ctx context.Context, ts []target) []measurement {
-		clients := make([]*http.Client, len(ts))
-		lat := make([][]time.Duration, len(ts))
-		errors := make([]int, len(ts))
-		for i, t := range ts {
-			clients[i] = unixClient(t.sock, 1)
-		}
-		deadline := time.Now().Add(dur * time.Duration(len(ts)))
-		for time.Now().Before(deadline) {
-			for i, hc := range clients {
-				for k := 0; k < block; k++ {
-					s := time.Now()
-					if err := o(ctx, hc); err != nil {
-						errors[i]++
-						if errors[i] == 1 {
-							fmt.Fprintf(os.Stderr, "  %s: %v\n", ts[i].name, err)
-						}
-						continue
-					}
-					lat[i] = append(lat[i], time.Since(s))
-				}
-			}
-		}
-		out := make([]measurement, len(ts))
-		for i, l := range lat {
-			var busy time.Duration
-			for _, d := range l {
-				busy += d
-			}
-			m := measurement{p50: pct(l, 0.50), p99: pct(l, 0.99), errors: errors[i]}
-			if busy > 0 {
-				m.value = float64(len(l)) / busy.Seconds()
-			}
-			out[i] = m
-		}
-		return out
+		ms, _ := alternating(ctx, ts, 1, dur, block, o, nil)
+		return ms
 	}
 }
 
 func scenarios(env *environment, dur time.Duration, logMB int, only string) []scenario {
 	all := []scenario{
-		{name: "ping, 1 client", unit: "req/s", measureAll: alternating(dur, 20, get("/_ping"))},
+		{name: "ping, 1 client", unit: "req/s", measureAll: oneClient(dur, 3*time.Millisecond, get("/_ping"))},
 		{name: "ping, 16 clients", unit: "req/s", measureAll: func(ctx context.Context, ts []target) []measurement {
-			ms, cpu := alternatingClients(ctx, ts, 16, dur, 500*time.Millisecond, get("/_ping"), env.cpuSeconds)
+			ms, cpu := alternating(ctx, ts, 16, dur, 500*time.Millisecond, get("/_ping"), env.cpuSeconds)
 			for i, t := range ts {
-				if n := ms[i].value * ms[i].busy; t.name == "xcsproxy" && n > 0 {
-					env.pingCPU = append(env.pingCPU, cpu[i]/n*1e6)
+				if t.name == "xcsproxy" && cpu[i] > 0 {
+					env.pingCPU = append(env.pingCPU, cpu[i]*1e6)
 				}
 			}
 			return ms
 		}},
-		{name: "containers/json, 1 client", unit: "req/s", measureAll: alternating(dur, 20, get("/containers/json"))},
-		{name: "CS cycle, 1 client", unit: "cycles/s", measureAll: alternating(dur, 1, csCycle)},
+		{name: "containers/json, 1 client", unit: "req/s", measureAll: oneClient(dur, 3*time.Millisecond, get("/containers/json"))},
+		// A block shorter than a cycle: the targets take turns a cycle each.
+		{name: "CS cycle, 1 client", unit: "cycles/s", measureAll: oneClient(dur, time.Millisecond, csCycle)},
 		{name: "CS cycle, 8 clients", unit: "cycles/s", measure: func(ctx context.Context, t target) measurement {
-			return throughput(ctx, t, 8, dur, csCycle)
+			// One block as long as the round: the targets one after the other.
+			ms, _ := alternating(ctx, []target{t}, 8, dur, dur, csCycle, nil)
+			return ms[0]
 		}},
 		{name: fmt.Sprintf("read a %d MB log", logMB), unit: "MB/s", measure: logRead(env, logMB)},
 		{name: "event delivery", unit: "ms (lower is better)", measureAll: eventLatency(env)},
@@ -228,45 +204,30 @@ func csCycle(ctx context.Context, hc *http.Client) error {
 	return err
 }
 
-// throughput runs op from clients goroutines for dur and reports ops/s
-// and latency percentiles.
-func throughput(ctx context.Context, t target, clients int, dur time.Duration, o op) measurement {
-	var mu sync.Mutex
-	var lat []time.Duration
-	errors := 0
-	var wg sync.WaitGroup
-	start := time.Now()
-	deadline := start.Add(dur)
-	for c := 0; c < clients; c++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			mine, bad := runUntil(ctx, deadline, unixClient(t.sock, 1), o, t.name)
-			mu.Lock()
-			lat = append(lat, mine...)
-			errors += bad
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	return measurement{value: float64(len(lat)) / elapsed.Seconds(), p50: pct(lat, 0.50), p99: pct(lat, 0.99), errors: errors}
-}
-
-// runUntil repeats o on one client until deadline, timing each success;
-// the first failure is shown.
-func runUntil(ctx context.Context, deadline time.Time, hc *http.Client, o op, name string) (lat []time.Duration, bad int) {
+// runUntil repeats o on one client until deadline, timing each success,
+// and returns the first failure too.
+func runUntil(ctx context.Context, deadline time.Time, hc *http.Client, o op) (lat []time.Duration, bad int, first error) {
 	for time.Now().Before(deadline) {
 		s := time.Now()
 		if err := o(ctx, hc); err != nil {
 			if bad++; bad == 1 {
-				fmt.Fprintf(os.Stderr, "  %s: %v\n", name, err)
+				first = err
 			}
 			continue
 		}
 		lat = append(lat, time.Since(s))
 	}
-	return lat, bad
+	return lat, bad, first
+}
+
+// showFirst shows a target's first failure, once.
+func showFirst(name string, errs []error) {
+	for _, err := range errs {
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "  %s: %v\n", name, err)
+			return
+		}
+	}
 }
 
 func pct(l []time.Duration, p float64) float64 {
