@@ -254,7 +254,7 @@ func TestOneClientCannotHoldMoreThanItsConnections(t *testing.T) {
 		}
 	}()
 	// Hold 20 connections, each proven served: a connection this process
-	// made before (startProxy's readiness check) may still count until the
+	// closed before (startProxy's readiness check) still counts until the
 	// proxy sees it close, and its slot must not be taken for a 21st.
 	for attempts := 0; len(conns) < 20; attempts++ {
 		if attempts == 40 {

@@ -61,6 +61,9 @@ func startProxy(t *testing.T, extra ...string) *proxyProc {
 	t.Helper()
 	p := startProxyNoWait(t, extra...)
 	hc := p.HTTP()
+	// The readiness check leaves no connection behind for the test to
+	// inherit (a per-client connection limit counts it).
+	defer hc.CloseIdleConnections()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		if p.exited() {
@@ -68,6 +71,7 @@ func startProxy(t *testing.T, extra ...string) *proxyProc {
 		}
 		resp, err := hc.Get("http://docker/_ping")
 		if err == nil {
+			io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
 				return p
