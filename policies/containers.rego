@@ -1,29 +1,37 @@
 # Containers: what a create (or update) may ask of the host. CS never sets
 # any of these; each one is a known path from a container to root on the
 # host (CIS Docker Benchmark section 5).
+#
+# Each rule starts from the field it is about, read straight from the input
+# (the import below is an alias, not a copy): OPA's rule index then skips the
+# rules whose field a request leaves unset before evaluating them, which is
+# most of them for a Container Service create.
 package xcsproxy.rules.containers
 
 import data.xcsproxy.lib
+import input.request.body.HostConfig as hc
 
 # The endpoints this module judges (decision.rego runs it only for these).
 applies_to := {"container.create", "container.update"}
 
-hc := lib.host_config
+create := input.request.endpoint == "container.create"
 
 deny contains "privileged containers are not allowed (CIS 5.4); there is no setting to allow them" if {
 	hc.Privileged == true
+	create
 }
 
 deny contains msg if {
-	some c in lib.list(hc.CapAdd)
-	not lib.cap_name(c) in {lib.cap_name(a) | some a in lib.setting(["capabilities", "add_allow"], [])}
+	some c in hc.CapAdd
+	create
+	not lib.cap_name(c) in lib.cap_add_allowed
 	msg := sprintf("CapAdd %s is not allowed (CIS 5.3): add it to capabilities.add_allow in config.yaml", [c])
 }
 
-deny contains msg if {
-	some c in lib.list(hc.CapAdd)
+deny contains "CapAdd ALL is never allowed" if {
+	some c in hc.CapAdd
+	create
 	lib.cap_name(c) == "ALL"
-	msg := "CapAdd ALL is never allowed"
 }
 
 # Namespace modes: host is refused; container:<name> only into a managed
@@ -31,53 +39,60 @@ deny contains msg if {
 namespace_modes := {"NetworkMode": "network", "PidMode": "pid", "IpcMode": "ipc", "UTSMode": "uts", "UsernsMode": "user", "CgroupnsMode": "cgroup"}
 
 deny contains msg if {
-	some field, what in namespace_modes
 	hc[field] == "host"
+	create
+	what := namespace_modes[field]
 	msg := sprintf("%s host is not allowed: sharing the host's %s namespace (CIS 5.9-5.21)", [field, what])
 }
 
 deny contains msg if {
 	some field, what in namespace_modes
-	is_string(hc[field])
-	startswith(hc[field], "container:")
-	name := substring(hc[field], count("container:"), -1)
+	mode := hc[field]
+	is_string(mode)
+	startswith(mode, "container:")
+	create
+	name := substring(mode, count("container:"), -1)
 	not input.containers[name].managed
-	msg := sprintf("%s %s is not allowed: joining the %s namespace of a container xcsproxy did not create", [field, hc[field], what])
+	msg := sprintf("%s %s is not allowed: joining the %s namespace of a container xcsproxy did not create", [field, mode, what])
 }
 
 deny contains msg if {
-	some v in lib.list(hc.VolumesFrom)
+	some v in hc.VolumesFrom
+	create
 	name := split(v, ":")[0]
 	not input.containers[name].managed
 	msg := sprintf("VolumesFrom %s is not allowed: it is not a container xcsproxy created", [name])
 }
 
 deny contains msg if {
-	some l in lib.list(hc.Links)
+	some l in hc.Links
+	create
 	name := trim_prefix(split(l, ":")[0], "/")
 	not input.containers[name].managed
 	msg := sprintf("Links %s is not allowed: it is not a container xcsproxy created", [name])
 }
 
 # Devices and GPUs.
-gpus_allowed := lib.setting(["gpus", "allow"], false)
-
 deny contains "Devices are not allowed (CIS 5.17): a host device gives the container the host's hardware" if {
 	lib.non_empty(hc.Devices)
+	create
 }
 
 deny contains "DeviceCgroupRules are not allowed (CIS 5.17)" if {
 	lib.non_empty(hc.DeviceCgroupRules)
+	create
 }
 
 deny contains "DeviceRequests (GPUs) are not allowed: set gpus.allow in config.yaml" if {
 	lib.non_empty(hc.DeviceRequests)
-	not gpus_allowed
+	create
+	not lib.gpus_allowed
 }
 
 deny contains msg if {
-	gpus_allowed
-	some r in lib.list(hc.DeviceRequests)
+	some r in hc.DeviceRequests
+	create
+	lib.gpus_allowed
 	not gpu_request(r)
 	msg := sprintf("DeviceRequest %v is not a GPU request (driver nvidia or default, capability gpu)", [r])
 }
@@ -91,90 +106,114 @@ gpu_request(r) if {
 # Security options: only no-new-privileges may be set; everything else
 # (seccomp, apparmor, label, systempaths) can only weaken confinement.
 deny contains msg if {
-	some opt in lib.list(hc.SecurityOpt)
+	some opt in hc.SecurityOpt
+	create
 	not opt in {"no-new-privileges", "no-new-privileges:true", "no-new-privileges=true"}
 	msg := sprintf("SecurityOpt %s is not allowed (CIS 5.1, 5.2, 5.21): only no-new-privileges may be set", [opt])
 }
 
 deny contains "MaskedPaths may not be overridden: it would unmask /proc and /sys paths" if {
 	hc.MaskedPaths != null
+	create
 }
 
 deny contains "ReadonlyPaths may not be overridden: it would make /proc and /sys paths writable" if {
 	hc.ReadonlyPaths != null
+	create
 }
 
-deny contains "Sysctls are not allowed" if lib.non_empty(hc.Sysctls)
+deny contains "Sysctls are not allowed" if {
+	lib.non_empty(hc.Sysctls)
+	create
+}
 
-deny contains "OomKillDisable is not allowed: the host's own processes would be killed first" if hc.OomKillDisable == true
+deny contains "OomKillDisable is not allowed: the host's own processes would be killed first" if {
+	hc.OomKillDisable == true
+	create
+}
 
 deny contains msg if {
 	hc.OomScoreAdj < 0
+	create
 	msg := sprintf("OomScoreAdj %d is not allowed: a negative score shields the container from the OOM killer at the host's expense", [hc.OomScoreAdj])
 }
 
 deny contains "CgroupParent is not allowed: the container would escape its resource limits" if {
-	lib.str(hc.CgroupParent) != ""
+	is_string(hc.CgroupParent)
+	hc.CgroupParent != ""
+	create
 }
 
 deny contains msg if {
-	rt := lib.str(hc.Runtime)
+	rt := hc.Runtime
+	is_string(rt)
 	rt != ""
-	not rt in lib.setting(["runtimes", "allow"], [])
+	create
+	not rt in runtimes_allowed
 	msg := sprintf("runtime %s is not allowed: add it to runtimes.allow in config.yaml", [rt])
 }
 
+default runtimes_allowed := []
+
+runtimes_allowed := data.config.runtimes.allow
+
 deny contains msg if {
-	d := lib.str(hc.VolumeDriver)
+	d := hc.VolumeDriver
+	is_string(d)
 	d != ""
+	create
 	msg := sprintf("VolumeDriver %s is not allowed: volume plugins can mount anything", [d])
 }
 
 deny contains msg if {
-	t := lib.str(lib.obj(hc.LogConfig).Type)
+	t := hc.LogConfig.Type
+	is_string(t)
 	t != ""
-	not t in lib.setting(["logging", "allow"], [])
+	create
+	not t in log_drivers_allowed
 	msg := sprintf("log driver %s is not allowed: add it to logging.allow in config.yaml", [t])
 }
 
-# Published ports.
-min_port := lib.setting(["ports", "min_host_port"], 1024)
+default log_drivers_allowed := []
 
+log_drivers_allowed := data.config.logging.allow
+
+# Published ports.
 deny contains msg if {
-	some container_port, bindings in lib.obj(hc.PortBindings)
+	some container_port, bindings in hc.PortBindings
+	create
 	some b in lib.list(bindings)
 	hp := lib.str(lib.obj(b).HostPort)
 	hp != ""
 	first := to_number(split(hp, "-")[0])
 	first != 0
-	first < min_port
-	msg := sprintf("host port %s for %s is below ports.min_host_port (%d)", [hp, container_port, min_port])
+	first < lib.min_host_port
+	msg := sprintf("host port %s for %s is below ports.min_host_port (%d)", [hp, container_port, lib.min_host_port])
 }
 
-# Resource ceilings apply to create and update bodies alike.
-resources := hc if input.request.endpoint == "container.create"
+# Resource ceilings apply to create and update bodies alike: a create's
+# HostConfig carries them, and an update's body is nothing else.
+resources := lib.host_config if create
 
 resources := lib.obj(input.request.body) if input.request.endpoint == "container.update"
 
-ceiling(key) := c if {
-	c := lib.setting(["resources", key], 0)
-	c > 0
-}
-
 deny contains msg if {
-	max := ceiling("max_memory_bytes")
+	max := data.config.resources.max_memory_bytes
+	max > 0
 	object.get(resources, "Memory", 0) > max
 	msg := sprintf("Memory %d is above resources.max_memory_bytes (%d)", [resources.Memory, max])
 }
 
 deny contains msg if {
-	max := ceiling("max_nano_cpus")
+	max := data.config.resources.max_nano_cpus
+	max > 0
 	object.get(resources, "NanoCpus", 0) > max
 	msg := sprintf("NanoCpus %d is above resources.max_nano_cpus (%d)", [resources.NanoCpus, max])
 }
 
 deny contains msg if {
-	max := ceiling("max_pids")
+	max := data.config.resources.max_pids
+	max > 0
 	pids := object.get(resources, "PidsLimit", null)
 	pids != null
 	pids > max

@@ -9,13 +9,15 @@ applies_to := {"container.create"}
 
 hc := lib.host_config
 
-nnp := {"no-new-privileges"} if lib.setting(["defaults", "no_new_privileges"], false)
+nnp := {"no-new-privileges"} if data.config.defaults.no_new_privileges
 
 else := set()
 
 security_opt := sort({o | some o in lib.list(hc.SecurityOpt)} | nnp)
 
-pids_default := lib.setting(["defaults", "pids_limit"], 0)
+default pids_default := 0
+
+pids_default := data.config.defaults.pids_limit
 
 unlimited_pids if object.get(hc, "PidsLimit", null) == null
 

@@ -39,7 +39,7 @@ allowed if endpoint in docker_cli
 
 allowed if endpoint in xcsproxy_api
 
-allowed if endpoint in object.get(data.config, ["endpoints", "allow_extra"], [])
+allowed if endpoint in data.config.endpoints.allow_extra
 
 deny contains msg if {
 	endpoint == "unknown"

@@ -6,7 +6,9 @@ package xcsproxy.rules.images
 
 import data.xcsproxy.lib
 
-patterns := lib.setting(["images", "allow"], [])
+default patterns := []
+
+patterns := data.config.images.allow
 
 judged := {
 	"container.create", "service.create", "service.update",
@@ -59,7 +61,7 @@ deny contains msg if {
 }
 
 deny contains msg if {
-	lib.setting(["images", "require_command"], false)
+	data.config.images.require_command
 	input.request.endpoint in lib.creates
 	input.image != null
 	count(input.image.commands) == 0

@@ -7,15 +7,25 @@ config := data.config
 
 setting(path, default_value) := object.get(config, path, default_value)
 
-# within(path, root): path is root or lies below it.
-within(_, "/")
+# Settings that more than one module reads, each with its default. They are
+# rules rather than calls to setting(): a rule is worked out once per
+# decision, a function again at every call.
+default min_host_port := 1024
 
+min_host_port := data.config.ports.min_host_port
+
+default gpus_allowed := false
+
+gpus_allowed := data.config.gpus.allow
+
+# The capabilities CapAdd and CapabilityAdd may name, normalized.
+cap_add_allowed := {cap_name(a) | some a in data.config.capabilities.add_allow}
+
+# within(path, root): path is root or lies below it.
+# The root "/" has the prefix "/", which every absolute path starts with.
 within(path, root) if path == root
 
-within(path, root) if {
-	root != "/"
-	startswith(path, concat("", [trim_suffix(root, "/"), "/"]))
-}
+within(path, root) if startswith(path, concat("", [trim_suffix(root, "/"), "/"]))
 
 # The endpoints that create a container or a service.
 creates := {"container.create", "service.create", "service.update"}
@@ -42,8 +52,14 @@ list(x) := x if is_array(x)
 else := []
 
 # The create body's HostConfig, or {} when the request has none.
-host_config := obj(object.get(obj(input.request.body), "HostConfig", {})) if {
+host_config := input.request.body.HostConfig if {
 	input.request.endpoint == "container.create"
+	is_object(input.request.body.HostConfig)
+}
+
+host_config := {} if {
+	input.request.endpoint == "container.create"
+	not is_object(input.request.body.HostConfig)
 }
 
 # The service spec's ContainerSpec.

@@ -10,13 +10,13 @@ import data.xcsproxy.lib
 # The endpoints this module judges (decision.rego runs it only for these).
 applies_to := {"container.create", "service.create", "service.update"}
 
-roots := lib.setting(["mounts", "allow"], [])
+default roots := []
+
+roots := data.config.mounts.allow
 
 describe(m) := sprintf("%s %s", [m.origin, m.spec]) if m.spec
 
 else := sprintf("%s %s:%s", [m.origin, m.source, m.target])
-
-host_mount(m) if m.host_path != ""
 
 deny contains msg if {
 	some m in input.mounts
@@ -32,7 +32,7 @@ deny contains msg if {
 
 deny contains msg if {
 	some m in input.mounts
-	host_mount(m)
+	m.host_path != ""
 	m.is_socket
 	msg := sprintf("%s mounts a socket (%s)", [describe(m), m.resolved])
 }
@@ -44,14 +44,14 @@ under_root(m) := root if {
 
 deny contains msg if {
 	some m in input.mounts
-	host_mount(m)
+	m.host_path != ""
 	not under_root(m)
 	msg := sprintf("%s: host path %s (resolved %s) is not under an allowed root: add it to mounts.allow in config.yaml", [describe(m), m.host_path, m.resolved])
 }
 
 deny contains msg if {
 	some m in input.mounts
-	host_mount(m)
+	m.host_path != ""
 	root := under_root(m)
 	root.read_only == true
 	not m.read_only
@@ -74,8 +74,10 @@ deny contains msg if {
 deny contains msg if {
 	some m in input.mounts
 	m.type == "volume"
-	not host_mount(m)
-	lib.non_empty(object.get(m, "volume_options", {}))
+	object.get(m, "host_path", "") == ""
+	opts := object.get(m, "volume_options", {})
+	opts != null
+	count(opts) > 0
 	msg := sprintf("%s: local volumes with driver options (%v) are not allowed", [describe(m), m.volume_options])
 }
 

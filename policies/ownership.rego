@@ -15,8 +15,12 @@ deny contains msg if {
 	msg := sprintf("%s %s was not created through xcsproxy: %s is only allowed on containers and services xcsproxy created", [input.target.kind, input.target.name, input.request.endpoint])
 }
 
+default extra_labels := {}
+
+extra_labels := data.config.labels
+
 stamp := object.union(
-	lib.setting(["labels"], {}),
+	extra_labels,
 	{managed_label: "true", "org.xcsproxy.client": lib.client_name},
 )
 

@@ -28,7 +28,7 @@ deny contains "service ContainerSpec.Privileges.SELinuxContext.Disable is not al
 
 deny contains msg if {
 	some c in lib.list(spec.CapabilityAdd)
-	not lib.cap_name(c) in {lib.cap_name(a) | some a in lib.setting(["capabilities", "add_allow"], [])}
+	not lib.cap_name(c) in lib.cap_add_allowed
 	msg := sprintf("service CapabilityAdd %s is not allowed: add it to capabilities.add_allow in config.yaml", [c])
 }
 
@@ -50,21 +50,19 @@ deny contains msg if {
 
 deny contains "service generic resources (GPUs) are not allowed: set gpus.allow in config.yaml" if {
 	lib.non_empty(lib.obj(task.Resources.Reservations).GenericResources)
-	not lib.setting(["gpus", "allow"], false)
+	not lib.gpus_allowed
 }
-
-min_port := lib.setting(["ports", "min_host_port"], 1024)
 
 deny contains msg if {
 	some p in lib.list(lib.obj(input.request.body.EndpointSpec).Ports)
 	pub := object.get(p, "PublishedPort", 0)
 	pub != 0
-	pub < min_port
-	msg := sprintf("service published port %d is below ports.min_host_port (%d)", [pub, min_port])
+	pub < lib.min_host_port
+	msg := sprintf("service published port %d is below ports.min_host_port (%d)", [pub, lib.min_host_port])
 }
 
 deny contains msg if {
-	max := lib.setting(["resources", "max_memory_bytes"], 0)
+	max := data.config.resources.max_memory_bytes
 	max > 0
 	mem := object.get(lib.obj(lib.obj(task.Resources).Limits), "MemoryBytes", 0)
 	mem > max
@@ -72,7 +70,7 @@ deny contains msg if {
 }
 
 deny contains msg if {
-	max := lib.setting(["resources", "max_nano_cpus"], 0)
+	max := data.config.resources.max_nano_cpus
 	max > 0
 	cpus := object.get(lib.obj(lib.obj(task.Resources).Limits), "NanoCPUs", 0)
 	cpus > max
