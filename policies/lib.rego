@@ -21,9 +21,10 @@ gpus_allowed := data.config.gpus.allow
 # The capabilities CapAdd and CapabilityAdd may name, normalized.
 cap_add_allowed := {cap_name(a) | some a in data.config.capabilities.add_allow}
 
-# within(path, root): path is root or lies below it.
-# The root "/" has the prefix "/", which every absolute path starts with.
-within(path, root) if path == root
+# within(path, root): path is root or lies below it; a trailing slash on
+# root changes nothing. The root "/" has the prefix "/", which every absolute
+# path starts with.
+within(path, root) if path == trim_suffix(root, "/")
 
 within(path, root) if startswith(path, concat("", [trim_suffix(root, "/"), "/"]))
 

@@ -27,3 +27,7 @@ test_settings_come_from_the_config if {
 	lib.gpus_allowed with data.config.gpus.allow as true
 	lib.cap_add_allowed == {"SYS_PTRACE", "NET_ADMIN"} with data.config.capabilities.add_allow as ["cap_sys_ptrace", "NET_ADMIN"]
 }
+
+test_within_holds_for_a_root_written_with_a_trailing_slash if {
+	lib.within("/data/xnat/build", "/data/xnat/build/")
+}

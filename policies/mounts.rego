@@ -37,10 +37,23 @@ deny contains msg if {
 	msg := sprintf("%s mounts a socket (%s)", [describe(m), m.resolved])
 }
 
-under_root(m) := root if {
-	some root in roots
-	lib.within(m.resolved, root.path)
+# under_root(m) is the allowed root that decides a mount: the deepest its host
+# path lies in. With /data/xnat writable and /data/xnat/archive read-only, a
+# bind of /data/xnat/archive/p is under the read-only root.
+under_root(m) := deepest(matching) if {
+	matching := [r | some r in roots; lib.within(m.resolved, r.path)]
+	count(matching) > 0
 }
+
+# deepest(rs) is the root in rs with the longest path; of two entries for one
+# path, the read-only one. Roots rarely nest, so one match is the usual case.
+deepest(rs) := rs[0] if count(rs) == 1
+
+else := [rs[i] | some key in sort([[0 - count(trim_suffix(r.path, "/")), writable(r), i] | some i, r in rs]); i := key[2]][0]
+
+writable(r) := 0 if r.read_only == true
+
+else := 1
 
 deny contains msg if {
 	some m in input.mounts

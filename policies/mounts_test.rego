@@ -72,3 +72,27 @@ test_an_unparsable_bind_is_denied if deny_count(mount({"error": "bind \"a\" is n
 test_tmpfs_is_allowed if deny_count(mount({"type": "tmpfs", "host_path": "", "resolved": ""})) == 0
 
 test_npipe_is_denied if deny_count(mount({"type": "npipe", "host_path": "", "resolved": ""})) == 1
+
+# Nested roots: the deepest root a path lies in decides.
+nested(allow, m) := n if {
+	n := count(mounts.deny) with input as {"mounts": [m]} with data.config as {"mounts": {"allow": allow}}
+}
+
+writable_outer_readonly_inner := [{"path": "/data/xnat", "read_only": false}, {"path": "/data/xnat/archive", "read_only": true}]
+
+test_a_read_only_root_inside_a_writable_one_still_refuses_writable_binds if {
+	nested(writable_outer_readonly_inner, mount({"host_path": "/data/xnat/archive/p", "resolved": "/data/xnat/archive/p"})) == 1
+	nested(writable_outer_readonly_inner, mount({"host_path": "/data/xnat/archive/p", "resolved": "/data/xnat/archive/p", "read_only": true})) == 0
+	nested(writable_outer_readonly_inner, mount({"host_path": "/data/xnat/build/1", "resolved": "/data/xnat/build/1"})) == 0
+}
+
+test_a_writable_root_inside_a_read_only_one_allows_writable_binds if {
+	allow := [{"path": "/data/xnat/build/", "read_only": false}, {"path": "/data/xnat", "read_only": true}]
+	nested(allow, mount({"host_path": "/data/xnat/build/1", "resolved": "/data/xnat/build/1"})) == 0
+	nested(allow, mount({"host_path": "/data/xnat/archive/p", "resolved": "/data/xnat/archive/p"})) == 1
+}
+
+test_a_root_listed_twice_is_read_only_if_either_entry_says_so if {
+	allow := [{"path": "/data/xnat/archive", "read_only": false}, {"path": "/data/xnat/archive/", "read_only": true}]
+	nested(allow, mount({"host_path": "/data/xnat/archive/p", "resolved": "/data/xnat/archive/p"})) == 1
+}
