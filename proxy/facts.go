@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/docker/docker/api/types/container"
@@ -47,7 +48,12 @@ func NewFacts(up *Upstream, protected []string) (*Facts, error) {
 	}
 	f := &Facts{api: api}
 	for _, p := range protected {
-		f.Protected = append(f.Protected, resolveHostPath(p))
+		// /var/run/docker.sock is /run/docker.sock on most hosts, and the
+		// upstream socket is usually one of the defaults: each path once,
+		// or every decision record lists it three times.
+		if resolved := resolveHostPath(p); !slices.Contains(f.Protected, resolved) {
+			f.Protected = append(f.Protected, resolved)
+		}
 	}
 	return f, nil
 }
