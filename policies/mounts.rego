@@ -51,6 +51,7 @@ deepest(rs) := rs[0] if count(rs) == 1
 
 else := [rs[i] | some key in sort([[0 - count(trim_suffix(r.path, "/")), writable(r), i] | some i, r in rs]); i := key[2]][0]
 
+# writable(r) is 0 for a read-only root and 1 otherwise, so read-only sorts first.
 writable(r) := 0 if r.read_only == true
 
 else := 1
