@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -267,4 +268,36 @@ func TestHostileServiceSpecsAreDeniedAndLeaveNoTrace(t *testing.T) {
 		{name: "services/create on the host network", method: "POST", path: "/services/create",
 			body: strings.Replace(spec(`null`), `"Mounts":null}`, `"Mounts":null},"Networks":[{"Target":"host"}]`, 1), reason: "service network host"},
 	})
+}
+
+// With nested roots in mounts.allow the deepest root a path lies in decides:
+// a read-only root inside a writable one still refuses writable binds, and
+// binds that fit each root are created as asked.
+func TestNestedMountRootsAreDecidedByTheDeepestRoot(t *testing.T) {
+	inner := filepath.Join(buildRoot, "nested-read-only")
+	if err := os.MkdirAll(inner, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writableBuild := fmt.Sprintf("    - {path: %q, read_only: false}\n", buildRoot)
+	config := testConfig()
+	if !strings.Contains(config, writableBuild) {
+		t.Fatalf("the test config no longer lists %s as writable:\n%s", buildRoot, config)
+	}
+	config = strings.Replace(config, writableBuild, writableBuild+fmt.Sprintf("    - {path: %q, read_only: true}\n", inner), 1)
+	p := startProxy(t, "--policies", policyDir(t, config))
+	runAttacks(t, p, []attack{
+		{name: "a writable bind in a read-only root nested in a writable one", method: "POST", path: "/containers/create",
+			body: createBody(fmt.Sprintf(`{"Binds":[%q]}`, inner+":/in:rw")), reason: "must be read-only"},
+	})
+	for _, bind := range []string{inner + ":/in:ro", filepath.Join(buildRoot, "out") + ":/out:rw"} {
+		id := createThroughProxy(t, p, createBody(fmt.Sprintf(`{"Binds":[%q]}`, bind)))
+		t.Cleanup(func() { docker.ContainerRemove(ctxFor(t, time.Minute), id, containerRemoveForce()) })
+		c, err := docker.ContainerInspect(ctxFor(t, time.Minute), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(c.HostConfig.Binds, []string{bind}) {
+			t.Errorf("the daemon holds binds %q, want %q", c.HostConfig.Binds, []string{bind})
+		}
+	}
 }
