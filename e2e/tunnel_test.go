@@ -6,7 +6,12 @@ import (
 	"time"
 )
 
-var execAllowedConfig = testConfig("exec.create", "exec.start", "exec.inspect", "exec.resize")
+// execAllowedConfig is the test config with the exec endpoints allowed. A
+// function, not a variable: the roots it names are made by TestMain, after
+// package variables are set (as a variable it named two empty roots).
+func execAllowedConfig() string {
+	return testConfig("exec.create", "exec.start", "exec.inspect", "exec.resize")
+}
 
 func TestAttachTunnelCarriesStdinAndStdout(t *testing.T) {
 	p := startProxy(t)
@@ -20,7 +25,7 @@ func TestAttachTunnelCarriesStdinAndStdout(t *testing.T) {
 }
 
 func TestExecTunnelCarriesDataBothWaysWhenPolicyAllowsExec(t *testing.T) {
-	p := startProxy(t, "--policies", policyDir(t, execAllowedConfig))
+	p := startProxy(t, "--policies", policyDir(t, execAllowedConfig()))
 	ctx := ctxFor(t, time.Minute)
 	id, errOut, err := p.cli(ctx, "", "run", "-d", "--label", testLabel+"=exec-tunnel", testImage, "sleep", "60")
 	if err != nil {
