@@ -44,7 +44,7 @@ func TestPolicyHotReloadKeepsTheLastGoodPolicyAndTakesGoodEdits(t *testing.T) {
 
 	// A good edit, saved the way editors do (write a temp file, rename over),
 	// takes over within 2 s: exec now reaches the daemon, which answers 404.
-	good := policyDir(t, execAllowedConfig)
+	good := policyDir(t, execAllowedConfig())
 	for _, name := range []string{"endpoints.rego", "config.yaml"} {
 		b, err := os.ReadFile(filepath.Join(good, name))
 		if err != nil {
@@ -94,6 +94,37 @@ func TestAPolicyDirectoryDeletedAndRecreatedIsPickedUpAgain(t *testing.T) {
 	// Recreated with exec allowed: the new policy takes over by itself.
 	os.MkdirAll(dir, 0o755)
 	copyDir(dir)
-	writeFile(t, filepath.Join(dir, "config.yaml"), execAllowedConfig)
+	writeFile(t, filepath.Join(dir, "config.yaml"), execAllowedConfig())
 	waitFor(t, 5*time.Second, "the recreated directory to take effect", func() bool { return exec() == http.StatusNotFound })
+}
+
+// A config.yaml setting of the wrong type never decides: `allow: no` is the
+// string "no" to YAML, which a rule would read as true. A reload to it keeps
+// the last good policy, loudly, so a GPU request stays refused and leaves
+// nothing behind; and xcsproxy will not start on it at all.
+func TestAConfigSettingOfTheWrongTypeNeverDecides(t *testing.T) {
+	dir := policyDir(t, testConfig())
+	p := startProxy(t, "--policies", dir)
+	gpu := attack{name: "a GPU request", method: "POST", path: "/containers/create",
+		body: createBody(`{"DeviceRequests":[{"Driver":"nvidia","Count":-1,"Capabilities":[["gpu"]]}]}`), reason: "DeviceRequests"}
+	runAttacks(t, p, []attack{gpu})
+
+	config := testConfig()
+	if !strings.Contains(config, "gpus: {allow: false}") {
+		t.Fatalf("the test config no longer sets gpus.allow to false:\n%s", config)
+	}
+	writeFile(t, filepath.Join(dir, "config.yaml"), strings.Replace(config, "gpus: {allow: false}", "gpus: {allow: no}", 1))
+	p.waitLog(t, "gpus.allow must be true or false", 5*time.Second)
+	p.waitLog(t, "policy reload failed; the previous policy keeps deciding", time.Second)
+	runAttacks(t, p, []attack{gpu})
+
+	q := startProxyNoWait(t, "--policies", dir)
+	select {
+	case <-q.done:
+	case <-time.After(15 * time.Second):
+		t.Fatal("xcsproxy started on a config.yaml with gpus.allow: no")
+	}
+	if logs := q.Logs.String(); !strings.Contains(logs, "gpus.allow must be true or false") {
+		t.Fatalf("xcsproxy exited without naming the bad setting:\n%s", logs)
+	}
 }

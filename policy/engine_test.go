@@ -80,6 +80,11 @@ func TestLoadRefuses(t *testing.T) {
 		{"opa.runtime, which exposes the environment", map[string]string{"p.rego": "package xcsproxy\ndecision := {\"allow\": count(opa.runtime().env) > 0, \"reasons\": []}"}, "opa.runtime"},
 		{"an unsafe variable (strict compile)", map[string]string{"p.rego": "package xcsproxy\ndecision := {\"allow\": true, \"reasons\": [x]}"}, "var x is unsafe"},
 		{"malformed config.yaml", map[string]string{"p.rego": "package xcsproxy\ndecision := {\"allow\": true, \"reasons\": []}", "config.yaml": "a: [1"}, "config.yaml"},
+		{"a config.yaml the pack's own schema refuses, with every message", map[string]string{
+			"p.rego":      "package xcsproxy\ndecision := {\"allow\": true, \"reasons\": []}",
+			"config.rego": "package xcsproxy.config\nerrors contains \"gpus.allow must be a boolean\" if not is_boolean(data.config.gpus.allow)\nerrors contains \"ports must be a mapping\" if not is_object(data.config.ports)",
+			"config.yaml": "gpus: {allow: no}\nports: 80\n",
+		}, "config.yaml: gpus.allow must be a boolean; ports must be a mapping"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := load(t, c.files)
@@ -87,6 +92,17 @@ func TestLoadRefuses(t *testing.T) {
 				t.Fatalf("Load error %v; want one mentioning %q", err, c.want)
 			}
 		})
+	}
+}
+
+func TestAConfigTheSchemaAcceptsLoads(t *testing.T) {
+	_, err := load(t, map[string]string{
+		"p.rego":      "package xcsproxy\ndecision := {\"allow\": true, \"reasons\": []}",
+		"config.rego": "package xcsproxy.config\nerrors contains \"gpus.allow must be a boolean\" if not is_boolean(data.config.gpus.allow)",
+		"config.yaml": "gpus: {allow: false}\n",
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -154,7 +154,48 @@ func Load(ctx context.Context, fsys fs.FS) (*Set, error) {
 	if !definesDecision(s.compiler) {
 		return nil, fmt.Errorf("no module defines %s (package xcsproxy, rule decision)", Query)
 	}
+	if err := s.checkConfig(ctx); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// ConfigErrorsQuery is the set of messages a pack may define about its own
+// config.yaml; a directory for which it is not empty does not load.
+const ConfigErrorsQuery = "data.xcsproxy.config.errors"
+
+// checkConfig refuses a config.yaml the pack's own schema finds fault with:
+// a setting of the wrong type is read in a way nobody meant (the string "no"
+// is true to a rule), so it must not reach a decision.
+func (s *Set) checkConfig(ctx context.Context) error {
+	if len(s.compiler.GetRulesExact(ast.MustParseRef(ConfigErrorsQuery))) == 0 {
+		return nil
+	}
+	rs, err := rego.New(
+		rego.Query(ConfigErrorsQuery),
+		rego.Compiler(s.compiler),
+		rego.Store(s.store),
+		rego.StrictBuiltinErrors(true),
+	).Eval(ctx)
+	if err != nil {
+		return fmt.Errorf("checking %s: %w", ConfigFile, err)
+	}
+	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
+		return nil
+	}
+	found, ok := rs[0].Expressions[0].Value.([]any)
+	if !ok {
+		return fmt.Errorf("checking %s: %s is not a set of messages", ConfigFile, ConfigErrorsQuery)
+	}
+	if len(found) == 0 {
+		return nil
+	}
+	msgs := make([]string, 0, len(found))
+	for _, m := range found {
+		msgs = append(msgs, fmt.Sprint(m))
+	}
+	sort.Strings(msgs)
+	return fmt.Errorf("%s: %s", ConfigFile, strings.Join(msgs, "; "))
 }
 
 func compile(modules map[string]*ast.Module) (*ast.Compiler, error) {

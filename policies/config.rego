@@ -1,0 +1,114 @@
+# Config: what config.yaml must look like. xcsproxy refuses to load a policy
+# directory whose data.xcsproxy.config.errors is not empty (and on a reload
+# keeps the policy it has), because a setting of the wrong type is read in a
+# way nobody meant: `gpus: {allow: no}` is the string "no" to YAML 1.2, which
+# a rule reads as true, and a ceiling written "8g" is a string no number is
+# above. Sections a custom module adds are left alone; a key these sections
+# do not know is a typo (mounts.alow) and refused too.
+package xcsproxy.config
+
+# The sections of the default pack and the type of each key in them.
+schema := {
+	"endpoints": {"allow_extra": "list of strings"},
+	"images": {"allow": "list of strings", "require_command": "boolean"},
+	"mounts": {"allow": "list of roots"},
+	"runtimes": {"allow": "list of strings"},
+	"capabilities": {"add_allow": "list of strings"},
+	"gpus": {"allow": "boolean"},
+	"ports": {"min_host_port": "port"},
+	"logging": {"allow": "list of strings"},
+	"resources": {"max_memory_bytes": "count", "max_nano_cpus": "count", "max_pids": "count"},
+	"defaults": {"no_new_privileges": "boolean", "pids_limit": "count"},
+}
+
+default config := {}
+
+config := data.config
+
+errors contains msg if {
+	not is_object(config)
+	msg := "config.yaml must be a mapping of sections"
+}
+
+errors contains msg if {
+	some section, keys in schema
+	value := config[section]
+	not is_object(value)
+	msg := sprintf("%s must be a mapping of %v, not %s", [section, sort(object.keys(keys)), json.marshal(value)])
+}
+
+errors contains msg if {
+	some section, keys in schema
+	some key, _ in config[section]
+	not keys[key]
+	msg := sprintf("%s.%s is not a setting xcsproxy knows (one of %v): a typo?", [section, key, sort(object.keys(keys))])
+}
+
+errors contains msg if {
+	some section, keys in schema
+	some key, kind in keys
+	value := config[section][key]
+	not valid(kind, value)
+	msg := sprintf("%s.%s must be %s, not %s", [section, key, wanted[kind], json.marshal(value)])
+}
+
+# What each type of setting must be, as the error says it.
+wanted := {
+	"boolean": "true or false",
+	"list of strings": "a list of strings",
+	"count": "a whole number, 0 or more",
+	"port": "a port number (0 to 65535)",
+	"list of roots": "a list of {path, read_only} with absolute paths",
+}
+
+errors contains msg if {
+	not is_object(config.labels)
+	config.labels != null
+	msg := sprintf("labels must be a mapping of label names to strings, not %s", [json.marshal(config.labels)])
+}
+
+errors contains msg if {
+	some name, value in config.labels
+	not is_string(value)
+	msg := sprintf("labels.%s must be a string, not %s", [name, json.marshal(value)])
+}
+
+valid("boolean", value) if is_boolean(value)
+
+valid("list of strings", value) if {
+	is_array(value)
+	every x in value {
+		is_string(x)
+	}
+}
+
+valid("count", value) if count_value(value)
+
+valid("port", value) if {
+	count_value(value)
+	value <= 65535
+}
+
+count_value(value) if {
+	is_number(value)
+	value >= 0
+	value == floor(value)
+}
+
+valid("list of roots", value) if {
+	is_array(value)
+	every root in value {
+		valid_root(root)
+	}
+}
+
+# A root is an absolute path, with read_only true or false when given.
+valid_root(root) if {
+	is_object(root)
+	is_string(root.path)
+	startswith(root.path, "/")
+	every key, _ in root {
+		key in {"path", "read_only"}
+	}
+	is_boolean(object.get(root, "read_only", false))
+}
