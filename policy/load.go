@@ -139,12 +139,7 @@ func Load(ctx context.Context, fsys fs.FS) (*Set, error) {
 		return nil, err
 	}
 	s.store = inmem.NewFromObjectWithOpts(s.Data, inmem.OptReturnASTValuesOnRead(true))
-	s.prepared, err = rego.New(
-		rego.Query(Query),
-		rego.Compiler(s.compiler),
-		rego.Store(s.store),
-		rego.StrictBuiltinErrors(true),
-	).PrepareForEval(ctx)
+	s.prepared, err = s.query(Query).PrepareForEval(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("preparing %s: %w", Query, err)
 	}
@@ -160,6 +155,12 @@ func Load(ctx context.Context, fsys fs.FS) (*Set, error) {
 	return s, nil
 }
 
+// query is q over this set's modules and data; a builtin's error fails the
+// evaluation rather than leaving the expression undefined.
+func (s *Set) query(q string) *rego.Rego {
+	return rego.New(rego.Query(q), rego.Compiler(s.compiler), rego.Store(s.store), rego.StrictBuiltinErrors(true))
+}
+
 // ConfigErrorsQuery is the set of messages a pack may define about its own
 // config.yaml; a directory for which it is not empty does not load.
 const ConfigErrorsQuery = "data.xcsproxy.config.errors"
@@ -171,12 +172,7 @@ func (s *Set) checkConfig(ctx context.Context) error {
 	if len(s.compiler.GetRulesExact(ast.MustParseRef(ConfigErrorsQuery))) == 0 {
 		return nil
 	}
-	rs, err := rego.New(
-		rego.Query(ConfigErrorsQuery),
-		rego.Compiler(s.compiler),
-		rego.Store(s.store),
-		rego.StrictBuiltinErrors(true),
-	).Eval(ctx)
+	rs, err := s.query(ConfigErrorsQuery).Eval(ctx)
 	if err != nil {
 		return fmt.Errorf("checking %s: %w", ConfigFile, err)
 	}
