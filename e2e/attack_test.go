@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/swarm"
 )
 
 // attack is one hostile request and what the refusal must say.
@@ -240,6 +241,7 @@ func TestImagesAreJudgedByWhatTheDaemonWouldRun(t *testing.T) {
 func TestHostileServiceSpecsAreDeniedAndLeaveNoTrace(t *testing.T) {
 	joinSwarm(t)
 	p := startProxy(t)
+	secretID, secretName, configID, configName := otherStacksSecretAndConfig(t)
 	spec := func(mounts string) string {
 		return fmt.Sprintf(`{"Name":"xcs-evil-%d","TaskTemplate":{"ContainerSpec":{"Image":%q,"Args":["sleep","30"],"Mounts":%s}},"Mode":{"Replicated":{"Replicas":1}}}`,
 			time.Now().UnixNano(), testImage, mounts)
@@ -267,7 +269,32 @@ func TestHostileServiceSpecsAreDeniedAndLeaveNoTrace(t *testing.T) {
 			body: strings.Replace(spec(`null`), `"TaskTemplate":{`, `"TaskTemplate":{"Resources":{"Reservations":{"GenericResources":[{"DiscreteResourceSpec":{"Kind":"gpu","Value":1}}]}},`, 1), reason: "gpus.allow"},
 		{name: "services/create on the host network", method: "POST", path: "/services/create",
 			body: strings.Replace(spec(`null`), `"Mounts":null}`, `"Mounts":null},"Networks":[{"Target":"host"}]`, 1), reason: "service network host"},
+		{name: "services/create reading another stack's swarm secret", method: "POST", path: "/services/create",
+			body:   strings.Replace(spec(`null`), `"Mounts":null`, fmt.Sprintf(`"Mounts":null,"Secrets":[{"SecretID":%q,"SecretName":%q,"File":{"Name":"db","UID":"0","GID":"0","Mode":292}}]`, secretID, secretName), 1),
+			reason: "service secret " + secretName},
+		{name: "services/create reading another stack's swarm config", method: "POST", path: "/services/create",
+			body:   strings.Replace(spec(`null`), `"Mounts":null`, fmt.Sprintf(`"Mounts":null,"Configs":[{"ConfigID":%q,"ConfigName":%q,"File":{"Name":"app.conf","UID":"0","GID":"0","Mode":292}}]`, configID, configName), 1),
+			reason: "service config " + configName},
 	})
+}
+
+// otherStacksSecretAndConfig creates a swarm secret and config straight on
+// the daemon, as another stack on the same swarm would.
+func otherStacksSecretAndConfig(t *testing.T) (secretID, secretName, configID, configName string) {
+	t.Helper()
+	ctx := ctxFor(t, time.Minute)
+	secretName, configName = fmt.Sprintf("xcs-other-db-%d", time.Now().UnixNano()), fmt.Sprintf("xcs-other-conf-%d", time.Now().UnixNano())
+	secret, err := docker.SecretCreate(ctx, swarm.SecretSpec{Annotations: swarm.Annotations{Name: secretName}, Data: []byte("hunter2")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { docker.SecretRemove(ctxFor(t, time.Minute), secret.ID) })
+	cfg, err := docker.ConfigCreate(ctx, swarm.ConfigSpec{Annotations: swarm.Annotations{Name: configName}, Data: []byte("password=hunter2")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { docker.ConfigRemove(ctxFor(t, time.Minute), cfg.ID) })
+	return secret.ID, secretName, cfg.ID, configName
 }
 
 // With nested roots in mounts.allow the deepest root a path lies in decides:

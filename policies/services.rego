@@ -13,6 +13,19 @@ task := lib.obj(input.request.body.TaskTemplate) if input.request.endpoint in {"
 
 privileges := lib.obj(spec.Privileges)
 
+# Swarm secrets and configs belong to whoever created them, and a task that
+# names one can read it. The Container Service passes its secrets as
+# environment variables and uses neither.
+deny contains msg if {
+	some s in spec.Secrets
+	msg := sprintf("service secret %s is not allowed: its tasks could read a swarm secret xcsproxy did not create", [object.get(s, "SecretName", object.get(s, "SecretID", ""))])
+}
+
+deny contains msg if {
+	some c in spec.Configs
+	msg := sprintf("service config %s is not allowed: its tasks could read a swarm config xcsproxy did not create", [object.get(c, "ConfigName", object.get(c, "ConfigID", ""))])
+}
+
 deny contains "service ContainerSpec.Privileges.Seccomp unconfined or custom is not allowed" if {
 	mode := object.get(lib.obj(privileges.Seccomp), "Mode", "")
 	not mode in {"", "default"}

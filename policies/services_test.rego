@@ -43,3 +43,13 @@ test_memory_limit_above_ceiling_is_denied if {
 test_the_host_network_is_denied_for_services if n({}, {"Networks": [{"Target": "host"}]}, {}) == 1
 
 test_an_overlay_network_is_allowed_for_services if n({}, {"Networks": [{"Target": "xnat-jobs"}]}, {}) == 0
+
+test_a_swarm_secret_is_denied if {
+	n({"Secrets": [{"SecretID": "abc", "SecretName": "db-password", "File": {"Name": "db"}}]}, {}, {}) == 1
+}
+
+test_a_swarm_config_is_denied if {
+	n({"Configs": [{"ConfigID": "def", "ConfigName": "app.conf", "File": {"Name": "app.conf"}}]}, {}, {}) == 1
+}
+
+test_no_secrets_or_configs_is_allowed if n({"Secrets": null, "Configs": []}, {}, {}) == 0
