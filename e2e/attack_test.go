@@ -14,6 +14,7 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/swarm"
+	"github.com/docker/docker/api/types/volume"
 )
 
 // attack is one hostile request and what the refusal must say.
@@ -105,6 +106,7 @@ func TestHostileContainerCreatesAreDeniedAndLeaveNoTrace(t *testing.T) {
 		t.Fatal(err)
 	}
 	unmanaged := unmanagedContainer(t)
+	otherData := otherAppsVolume(t)
 	create := "/containers/create"
 	runAttacks(t, p, []attack{
 		{name: "privileged", method: "POST", path: create, body: createBody(`{"Privileged":true}`), reason: "privileged"},
@@ -125,6 +127,11 @@ func TestHostileContainerCreatesAreDeniedAndLeaveNoTrace(t *testing.T) {
 		{name: "local-driver volume binding the host root", method: "POST", path: create,
 			body:   createBody(`{"Mounts":[{"Type":"volume","Source":"xcs-evil-vol","Target":"/h","VolumeOptions":{"DriverConfig":{"Name":"local","Options":{"type":"none","o":"bind","device":"/"}}}}]}`),
 			reason: "not under an allowed root"},
+		{name: "bind of another application's named volume", method: "POST", path: create,
+			body: createBody(fmt.Sprintf(`{"Binds":[%q]}`, otherData+":/data")), reason: "existing volume " + otherData},
+		{name: "volume Mount of another application's named volume, driver given", method: "POST", path: create,
+			body:   createBody(fmt.Sprintf(`{"Mounts":[{"Type":"volume","Source":%q,"Target":"/data","VolumeOptions":{"DriverConfig":{"Name":"local"}}}]}`, otherData)),
+			reason: "existing volume " + otherData},
 		{name: "VolumesFrom an unmanaged container", method: "POST", path: create,
 			body: createBody(fmt.Sprintf(`{"VolumesFrom":[%q]}`, unmanaged)), reason: "VolumesFrom"},
 		{name: "pid host", method: "POST", path: create, body: createBody(`{"PidMode":"host"}`), reason: "PidMode host"},
@@ -278,6 +285,18 @@ func TestHostileServiceSpecsAreDeniedAndLeaveNoTrace(t *testing.T) {
 	})
 }
 
+// otherAppsVolume creates a named volume straight on the daemon, as another
+// application on the host keeps its data (a database's, XNAT's own).
+func otherAppsVolume(t *testing.T) string {
+	t.Helper()
+	name := fmt.Sprintf("xcs-other-app-data-%d", time.Now().UnixNano())
+	if _, err := docker.VolumeCreate(ctxFor(t, time.Minute), volume.CreateOptions{Name: name}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { docker.VolumeRemove(ctxFor(t, time.Minute), name, true) })
+	return name
+}
+
 // otherStacksSecretAndConfig creates a swarm secret and config straight on
 // the daemon, as another stack on the same swarm would.
 func otherStacksSecretAndConfig(t *testing.T) (secretID, secretName, configID, configName string) {
@@ -327,4 +346,32 @@ func TestNestedMountRootsAreDecidedByTheDeepestRoot(t *testing.T) {
 			t.Errorf("the daemon holds binds %q, want %q", c.HostConfig.Binds, []string{bind})
 		}
 	}
+}
+
+// An existing volume is mounted as it is, whatever driver or options the
+// request names: even one listed in mounts.volumes is judged by the host
+// directory it really binds.
+func TestAnExistingVolumeIsJudgedByWhatItReallyBinds(t *testing.T) {
+	ctx := ctxFor(t, time.Minute)
+	name := fmt.Sprintf("xcs-binds-root-%d", time.Now().UnixNano())
+	if _, err := docker.VolumeCreate(ctx, volume.CreateOptions{Name: name, Driver: "local",
+		DriverOpts: map[string]string{"type": "none", "o": "bind", "device": "/"}}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { docker.VolumeRemove(ctxFor(t, time.Minute), name, true) })
+	config := testConfig()
+	runtimes := "runtimes: {allow: [runc]}\n"
+	if !strings.Contains(config, runtimes) {
+		t.Fatalf("the test config no longer has %q:\n%s", runtimes, config)
+	}
+	// mounts.volumes goes into the mounts section, just above runtimes.
+	config = strings.Replace(config, runtimes, fmt.Sprintf("  volumes: [%q]\n", name)+runtimes, 1)
+	p := startProxy(t, "--policies", policyDir(t, config))
+	runAttacks(t, p, []attack{
+		{name: "the listed volume named with a plain local driver", method: "POST", path: "/containers/create",
+			body:   createBody(fmt.Sprintf(`{"Mounts":[{"Type":"volume","Source":%q,"Target":"/h","VolumeOptions":{"DriverConfig":{"Name":"local"}}}]}`, name)),
+			reason: "not under an allowed root"},
+		{name: "the listed volume as a bind", method: "POST", path: "/containers/create",
+			body: createBody(fmt.Sprintf(`{"Binds":[%q]}`, name+":/h")), reason: "not under an allowed root"},
+	})
 }

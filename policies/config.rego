@@ -11,7 +11,7 @@ package xcsproxy.config
 schema := {
 	"endpoints": {"allow_extra": "list of strings"},
 	"images": {"allow": "list of strings", "require_command": "boolean"},
-	"mounts": {"allow": "list of roots"},
+	"mounts": {"allow": "list of roots", "volumes": "list of strings"},
 	"runtimes": {"allow": "list of strings"},
 	"capabilities": {"add_allow": "list of strings"},
 	"gpus": {"allow": "boolean"},

@@ -72,6 +72,20 @@ deny contains msg if {
 	msg := sprintf("%s must be read-only: %s is a read-only root in mounts.allow", [describe(m), root.path])
 }
 
+# A named volume that already exists holds some other container's data (a
+# database's, XNAT's own); the Container Service never names one. A volume
+# the request creates is its own.
+deny contains msg if {
+	some m in input.mounts
+	m.volume_exists == true
+	not m.volume_name in volumes_allowed
+	msg := sprintf("%s uses the existing volume %s, which holds another container's data: add it to mounts.volumes in config.yaml if jobs may use it", [describe(m), m.volume_name])
+}
+
+default volumes_allowed := []
+
+volumes_allowed := data.config.mounts.volumes
+
 deny contains msg if {
 	some m in input.mounts
 	m.propagation in {"shared", "rshared"}

@@ -96,3 +96,14 @@ test_a_root_listed_twice_is_read_only_if_either_entry_says_so if {
 	allow := [{"path": "/data/xnat/archive", "read_only": false}, {"path": "/data/xnat/archive/", "read_only": true}]
 	nested(allow, mount({"host_path": "/data/xnat/archive/p", "resolved": "/data/xnat/archive/p"})) == 1
 }
+
+test_an_existing_named_volume_is_denied if {
+	some msg in mounts.deny with input as {"mounts": [mount({"type": "volume", "host_path": "", "resolved": "", "volume_name": "pgdata", "volume_driver": "local", "volume_exists": true})]}
+		with data.config as cfg
+	contains(msg, "existing volume pgdata")
+}
+
+test_an_existing_named_volume_listed_in_mounts_volumes_is_allowed if {
+	count(mounts.deny) == 0 with input as {"mounts": [mount({"type": "volume", "host_path": "", "resolved": "", "volume_name": "scratch", "volume_driver": "local", "volume_exists": true})]}
+		with data.config as object.union(cfg, {"mounts": {"volumes": ["scratch"]}})
+}

@@ -49,11 +49,16 @@ func (f *Facts) specMounts(ctx context.Context, origin string, mounts []mount.Mo
 			f.setHostPath(fact, m.Source)
 		case mount.TypeVolume:
 			fact["volume_name"] = m.Source
-			if m.VolumeOptions != nil && m.VolumeOptions.DriverConfig != nil {
+			// The daemon mounts an existing volume as it is, whatever
+			// driver or options the request names; only a new one is
+			// made from the request's.
+			exists, err := f.existingVolume(ctx, fact, m.Source)
+			if err != nil {
+				return nil, err
+			}
+			if !exists && m.VolumeOptions != nil && m.VolumeOptions.DriverConfig != nil {
 				fact["volume_driver"] = m.VolumeOptions.DriverConfig.Name
 				f.setVolumeDevice(fact, m.VolumeOptions.DriverConfig.Options)
-			} else if err := f.existingVolume(ctx, fact, m.Source); err != nil {
-				return nil, err
 			}
 		}
 		out = append(out, fact)
@@ -94,26 +99,28 @@ func (f *Facts) bindMount(ctx context.Context, spec, volumeDriver string) (map[s
 	if volumeDriver != "" {
 		fact["volume_driver"] = volumeDriver
 	}
-	return fact, f.existingVolume(ctx, fact, parts[0])
+	_, err := f.existingVolume(ctx, fact, parts[0])
+	return fact, err
 }
 
-// existingVolume fills driver facts from a named volume that already exists;
-// a local volume created with o=bind reaches its device on the host.
-func (f *Facts) existingVolume(ctx context.Context, fact map[string]any, name string) error {
+// existingVolume fills driver facts from a named volume that already exists,
+// and reports whether it does; a local volume created with o=bind reaches
+// its device on the host.
+func (f *Facts) existingVolume(ctx context.Context, fact map[string]any, name string) (bool, error) {
 	if name == "" {
-		return nil
+		return false, nil
 	}
 	v, err := f.api.VolumeInspect(ctx, name)
 	if client.IsErrNotFound(err) {
-		return nil
+		return false, nil
 	}
 	if err != nil {
-		return fmt.Errorf("inspecting volume %s: %w", name, err)
+		return false, fmt.Errorf("inspecting volume %s: %w", name, err)
 	}
 	fact["volume_driver"] = v.Driver
 	fact["volume_exists"] = true
 	f.setVolumeDevice(fact, v.Options)
-	return nil
+	return true, nil
 }
 
 // setVolumeDevice records the host path of a local-driver volume that binds
