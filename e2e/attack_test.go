@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/swarm"
 	"github.com/docker/docker/api/types/volume"
 )
@@ -107,6 +108,7 @@ func TestHostileContainerCreatesAreDeniedAndLeaveNoTrace(t *testing.T) {
 	}
 	unmanaged := unmanagedContainer(t)
 	otherData := otherAppsVolume(t)
+	otherNet := otherAppsNetwork(t)
 	create := "/containers/create"
 	runAttacks(t, p, []attack{
 		{name: "privileged", method: "POST", path: create, body: createBody(`{"Privileged":true}`), reason: "privileged"},
@@ -132,6 +134,11 @@ func TestHostileContainerCreatesAreDeniedAndLeaveNoTrace(t *testing.T) {
 		{name: "volume Mount of another application's named volume, driver given", method: "POST", path: create,
 			body:   createBody(fmt.Sprintf(`{"Mounts":[{"Type":"volume","Source":%q,"Target":"/data","VolumeOptions":{"DriverConfig":{"Name":"local"}}}]}`, otherData)),
 			reason: "existing volume " + otherData},
+		{name: "joining another application's network", method: "POST", path: create,
+			body: createBody(fmt.Sprintf(`{"NetworkMode":%q}`, otherNet)), reason: "NetworkMode " + otherNet},
+		{name: "joining another application's network by its endpoint settings", method: "POST", path: create,
+			body:   fmt.Sprintf(`{"Image":%q,"Cmd":["sleep","30"],"HostConfig":{},"NetworkingConfig":{"EndpointsConfig":{%q:{}}}}`, testImage, otherNet),
+			reason: "EndpointsConfig " + otherNet},
 		{name: "VolumesFrom an unmanaged container", method: "POST", path: create,
 			body: createBody(fmt.Sprintf(`{"VolumesFrom":[%q]}`, unmanaged)), reason: "VolumesFrom"},
 		{name: "pid host", method: "POST", path: create, body: createBody(`{"PidMode":"host"}`), reason: "PidMode host"},
@@ -249,6 +256,11 @@ func TestHostileServiceSpecsAreDeniedAndLeaveNoTrace(t *testing.T) {
 	joinSwarm(t)
 	p := startProxy(t)
 	secretID, secretName, configID, configName := otherStacksSecretAndConfig(t)
+	overlay := fmt.Sprintf("xcs-other-stack-net-%d", time.Now().UnixNano())
+	if _, err := docker.NetworkCreate(ctxFor(t, time.Minute), overlay, network.CreateOptions{Driver: "overlay"}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { docker.NetworkRemove(ctxFor(t, time.Minute), overlay) })
 	spec := func(mounts string) string {
 		return fmt.Sprintf(`{"Name":"xcs-evil-%d","TaskTemplate":{"ContainerSpec":{"Image":%q,"Args":["sleep","30"],"Mounts":%s}},"Mode":{"Replicated":{"Replicas":1}}}`,
 			time.Now().UnixNano(), testImage, mounts)
@@ -276,6 +288,8 @@ func TestHostileServiceSpecsAreDeniedAndLeaveNoTrace(t *testing.T) {
 			body: strings.Replace(spec(`null`), `"TaskTemplate":{`, `"TaskTemplate":{"Resources":{"Reservations":{"GenericResources":[{"DiscreteResourceSpec":{"Kind":"gpu","Value":1}}]}},`, 1), reason: "gpus.allow"},
 		{name: "services/create on the host network", method: "POST", path: "/services/create",
 			body: strings.Replace(spec(`null`), `"Mounts":null}`, `"Mounts":null},"Networks":[{"Target":"host"}]`, 1), reason: "service network host"},
+		{name: "services/create on another stack's overlay network", method: "POST", path: "/services/create",
+			body: strings.Replace(spec(`null`), `"Mounts":null}`, fmt.Sprintf(`"Mounts":null},"Networks":[{"Target":%q}]`, overlay), 1), reason: "service network " + overlay},
 		{name: "services/create reading another stack's swarm secret", method: "POST", path: "/services/create",
 			body:   strings.Replace(spec(`null`), `"Mounts":null`, fmt.Sprintf(`"Mounts":null,"Secrets":[{"SecretID":%q,"SecretName":%q,"File":{"Name":"db","UID":"0","GID":"0","Mode":292}}]`, secretID, secretName), 1),
 			reason: "service secret " + secretName},
@@ -283,6 +297,18 @@ func TestHostileServiceSpecsAreDeniedAndLeaveNoTrace(t *testing.T) {
 			body:   strings.Replace(spec(`null`), `"Mounts":null`, fmt.Sprintf(`"Mounts":null,"Configs":[{"ConfigID":%q,"ConfigName":%q,"File":{"Name":"app.conf","UID":"0","GID":"0","Mode":292}}]`, configID, configName), 1),
 			reason: "service config " + configName},
 	})
+}
+
+// otherAppsNetwork creates a user-defined network straight on the daemon, as
+// another application keeps its services apart (a database's network).
+func otherAppsNetwork(t *testing.T) string {
+	t.Helper()
+	name := fmt.Sprintf("xcs-other-app-net-%d", time.Now().UnixNano())
+	if _, err := docker.NetworkCreate(ctxFor(t, time.Minute), name, network.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { docker.NetworkRemove(ctxFor(t, time.Minute), name) })
+	return name
 }
 
 // otherAppsVolume creates a named volume straight on the daemon, as another

@@ -12,6 +12,7 @@ schema := {
 	"endpoints": {"allow_extra": "list of strings"},
 	"images": {"allow": "list of strings", "require_command": "boolean"},
 	"mounts": {"allow": "list of roots", "volumes": "list of strings"},
+	"networks": {"allow": "list of strings"},
 	"runtimes": {"allow": "list of strings"},
 	"capabilities": {"add_allow": "list of strings"},
 	"gpus": {"allow": "boolean"},

@@ -56,6 +56,29 @@ deny contains msg if {
 	msg := sprintf("%s %s is not allowed: joining the %s namespace of a container xcsproxy did not create", [field, mode, what])
 }
 
+# Networks: the daemon's own, or one networks.allow lists; host and
+# container:<name> have their rules above.
+daemon_networks := {"", "default", "bridge", "none"}
+
+deny contains msg if {
+	mode := hc.NetworkMode
+	is_string(mode)
+	create
+	not mode in daemon_networks
+	not mode in lib.networks_allowed
+	mode != "host"
+	not startswith(mode, "container:")
+	msg := sprintf("NetworkMode %s is not allowed: a user-defined network belongs to whoever made it; add it to networks.allow in config.yaml", [mode])
+}
+
+deny contains msg if {
+	some name, _ in input.request.body.NetworkingConfig.EndpointsConfig
+	create
+	not name in daemon_networks
+	not name in lib.networks_allowed
+	msg := sprintf("NetworkingConfig.EndpointsConfig %s is not allowed: a user-defined network belongs to whoever made it; add it to networks.allow in config.yaml", [name])
+}
+
 deny contains msg if {
 	some v in hc.VolumesFrom
 	create

@@ -142,3 +142,28 @@ test_oom_protection_is_denied if {
 	denied({"OomScoreAdj": -1000})
 	allowed({"OomScoreAdj": 500, "OomKillDisable": false})
 }
+
+test_the_daemons_own_networks_are_allowed if {
+	allowed({"NetworkMode": "bridge"})
+	allowed({"NetworkMode": "default"})
+	allowed({"NetworkMode": "none"})
+	allowed({"NetworkMode": ""})
+}
+
+test_a_user_defined_network_is_denied_unless_listed if {
+	denied({"NetworkMode": "xnat-db"})
+	count(containers.deny) == 0 with input as create({"NetworkMode": "xnat-jobs"}) with data.config.networks.allow as ["xnat-jobs"]
+}
+
+test_the_host_network_is_refused_once if {
+	count(containers.deny) == 1 with input as create({"NetworkMode": "host"})
+}
+
+endpoints(names) := {"request": {"endpoint": "container.create", "body": {"Image": "x", "HostConfig": {}, "NetworkingConfig": {"EndpointsConfig": {n: {} | some n in names}}}}, "containers": {}}
+
+test_endpoints_config_joins_only_allowed_networks if {
+	count(containers.deny) == 0 with input as endpoints(["bridge"])
+	count(containers.deny) == 1 with input as endpoints(["xnat-db"])
+	count(containers.deny) == 1 with input as endpoints(["host"])
+	count(containers.deny) == 0 with input as endpoints(["xnat-jobs"]) with data.config.networks.allow as ["xnat-jobs"]
+}

@@ -18,6 +18,12 @@ default gpus_allowed := false
 
 gpus_allowed := data.config.gpus.allow
 
+# Networks a container or service may join besides the daemon's own: a
+# user-defined network is how another application keeps its services apart.
+default networks_allowed := []
+
+networks_allowed := data.config.networks.allow
+
 # The capabilities CapAdd and CapabilityAdd may name, normalized.
 cap_add_allowed := {cap_name(a) | some a in data.config.capabilities.add_allow}
 

@@ -61,6 +61,14 @@ deny contains msg if {
 	msg := sprintf("service network %s is not allowed: it shares the host's network or the swarm's routing mesh", [n.Target])
 }
 
+deny contains msg if {
+	some n in lib.list(task.Networks)
+	target := object.get(lib.obj(n), "Target", "")
+	not lower(target) in {"host", "ingress"}
+	not target in lib.networks_allowed
+	msg := sprintf("service network %s is not allowed: a user-defined network belongs to whoever made it; add it to networks.allow in config.yaml", [target])
+}
+
 deny contains "service generic resources (GPUs) are not allowed: set gpus.allow in config.yaml" if {
 	lib.non_empty(lib.obj(task.Resources.Reservations).GenericResources)
 	not lib.gpus_allowed

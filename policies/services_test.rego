@@ -42,7 +42,12 @@ test_memory_limit_above_ceiling_is_denied if {
 
 test_the_host_network_is_denied_for_services if n({}, {"Networks": [{"Target": "host"}]}, {}) == 1
 
-test_an_overlay_network_is_allowed_for_services if n({}, {"Networks": [{"Target": "xnat-jobs"}]}, {}) == 0
+test_an_overlay_network_in_networks_allow_is_allowed_for_services if {
+	count(services.deny) == 0 with input as svc({}, {"Networks": [{"Target": "xnat-jobs"}]}, {})
+		with data.config.networks.allow as ["xnat-jobs"]
+}
+
+test_an_unlisted_overlay_network_is_denied_for_services if n({}, {"Networks": [{"Target": "xnat-db"}]}, {}) == 1
 
 test_a_swarm_secret_is_denied if {
 	n({"Secrets": [{"SecretID": "abc", "SecretName": "db-password", "File": {"Name": "db"}}]}, {}, {}) == 1
