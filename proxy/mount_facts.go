@@ -45,6 +45,11 @@ func (f *Facts) specMounts(ctx context.Context, origin string, mounts []mount.Mo
 		case mount.TypeBind:
 			if m.BindOptions != nil {
 				fact["propagation"] = string(m.BindOptions.Propagation)
+				// Non-recursively read-only leaves every mount below the
+				// source writable: for the rules it is not read-only.
+				if m.BindOptions.ReadOnlyNonRecursive {
+					fact["read_only"] = false
+				}
 			}
 			f.setHostPath(fact, m.Source)
 		case mount.TypeVolume:
