@@ -74,6 +74,16 @@ errors contains msg if {
 	msg := sprintf("labels.%s must be a string, not %s", [name, json.marshal(value)])
 }
 
+# Each images.allow pattern is matched once here, so a malformed one (an
+# unclosed "[") stops the load, with glob's own error under strict builtin
+# errors, rather than failing every decision that judges an image.
+errors contains msg if {
+	some p in object.get(config, ["images", "allow"], [])
+	is_string(p)
+	not is_boolean(glob.match(p, null, ""))
+	msg := sprintf("images.allow pattern %s is not a valid glob", [json.marshal(p)])
+}
+
 valid("boolean", value) if is_boolean(value)
 
 valid("list of strings", value) if {

@@ -2,7 +2,10 @@ package policies
 
 import (
 	"context"
+	"io/fs"
+	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/xcsproxy/xcsproxy/policy"
 )
@@ -39,5 +42,27 @@ func TestPackIsFormatted(t *testing.T) {
 	}
 	if len(bad) > 0 {
 		t.Fatalf("not opa-fmt formatted: %v", bad)
+	}
+}
+
+// A malformed images.allow glob stops the load, under the strict builtin
+// errors decisions run with, instead of failing every image decision.
+func TestAMalformedImagePatternStopsTheLoad(t *testing.T) {
+	fsys := fstest.MapFS{}
+	entries, err := fs.ReadDir(FS, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		b, err := fs.ReadFile(FS, e.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		fsys[e.Name()] = &fstest.MapFile{Data: b}
+	}
+	fsys["config.yaml"] = &fstest.MapFile{Data: []byte("images:\n  allow: [\"docker.io/xnat/[\"]\n")}
+	_, err = policy.Load(context.Background(), fsys)
+	if err == nil || !strings.Contains(err.Error(), "config.yaml") || !strings.Contains(err.Error(), "glob") {
+		t.Fatalf("Load error %v; want one about config.yaml's glob", err)
 	}
 }
