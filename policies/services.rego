@@ -55,14 +55,21 @@ deny contains msg if {
 
 deny contains "service PluginSpec is not allowed" if task.PluginSpec != null
 
+# The networks a service's tasks join: TaskTemplate.Networks, and the
+# deprecated top-level Networks, which daemons still pass on to swarm.
+networks := array.concat(
+	lib.list(object.get(task, "Networks", [])),
+	lib.list(object.get(lib.obj(input.request.body), "Networks", [])),
+)
+
 deny contains msg if {
-	some n in lib.list(task.Networks)
+	some n in networks
 	lower(object.get(lib.obj(n), "Target", "")) in {"host", "ingress"}
 	msg := sprintf("service network %s is not allowed: it shares the host's network or the swarm's routing mesh", [n.Target])
 }
 
 deny contains msg if {
-	some n in lib.list(task.Networks)
+	some n in networks
 	target := object.get(lib.obj(n), "Target", "")
 	not lower(target) in {"host", "ingress"}
 	not target in lib.networks_allowed

@@ -58,3 +58,8 @@ test_a_swarm_config_is_denied if {
 }
 
 test_no_secrets_or_configs_is_allowed if n({"Secrets": null, "Configs": []}, {}, {}) == 0
+
+test_the_deprecated_top_level_networks_are_judged_too if {
+	n({}, {}, {"Networks": [{"Target": "host"}]}) == 1
+	n({}, {}, {"Networks": [{"Target": "xnat-db"}]}) == 1
+}
