@@ -62,6 +62,11 @@ func readBody(r *http.Request, rt *Route, max int64) (*Body, *Error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, errorf(http.StatusBadRequest, fmt.Sprintf("malformed JSON body for %s: trailing data after the JSON value", rt.Name))
 	}
+	if rt.Misread != nil {
+		if what := rt.Misread(trimmed); what != "" {
+			return nil, errorf(http.StatusBadRequest, fmt.Sprintf("%s: %s", rt.Name, what))
+		}
+	}
 	canon, err := json.Marshal(v)
 	if err != nil {
 		return nil, errorf(http.StatusBadRequest, fmt.Sprintf("re-encoding body for %s: %v", rt.Name, err))

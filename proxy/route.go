@@ -24,6 +24,10 @@ type Route struct {
 	Body    BodyKind
 	// NewBody returns a pointer to the Docker type a BodyJSON route decodes.
 	NewBody func() any
+	// Misread, when set, names what in a body some daemon reads that
+	// NewBody's type drops: canonicalizing would quietly change such a
+	// request, so it is refused instead.
+	Misread func(body []byte) string
 	// Stream marks responses that may run without end (events, logs, pulls,
 	// waits): no deadline applies and every chunk is flushed at once.
 	Stream bool

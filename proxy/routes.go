@@ -28,7 +28,7 @@ var DockerAPI = []Route{
 
 	// containers
 	{Name: "container.list", Method: "GET", Pattern: "/containers/json"},
-	{Name: "container.create", Method: "POST", Pattern: "/containers/create", Body: BodyJSON, NewBody: jsonBody[container.CreateRequest]()},
+	{Name: "container.create", Method: "POST", Pattern: "/containers/create", Body: BodyJSON, NewBody: jsonBody[container.CreateRequest](), Misread: topLevelHostConfig},
 	{Name: "container.prune", Method: "POST", Pattern: "/containers/prune"},
 	{Name: "container.inspect", Method: "GET", Pattern: "/containers/{id}/json"},
 	{Name: "container.top", Method: "GET", Pattern: "/containers/{id}/top"},
