@@ -86,6 +86,15 @@ default volumes_allowed := []
 
 volumes_allowed := data.config.mounts.volumes
 
+# SELinux's z and Z relabel the host directory, and everything below it, for
+# the container; Z makes it private to this one, so XNAT and every other
+# container lose it. The Container Service never asks for either.
+deny contains msg if {
+	some m in input.mounts
+	object.get(m, "relabel", "") != ""
+	msg := sprintf("%s: the %s option would relabel the host directory for SELinux, and everything below it", [describe(m), m.relabel])
+}
+
 deny contains msg if {
 	some m in input.mounts
 	m.propagation in {"shared", "rshared"}

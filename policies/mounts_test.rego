@@ -107,3 +107,9 @@ test_an_existing_named_volume_listed_in_mounts_volumes_is_allowed if {
 	count(mounts.deny) == 0 with input as {"mounts": [mount({"type": "volume", "host_path": "", "resolved": "", "volume_name": "scratch", "volume_driver": "local", "volume_exists": true})]}
 		with data.config as object.union(cfg, {"mounts": {"volumes": ["scratch"]}})
 }
+
+test_a_bind_that_relabels_its_host_directory_is_denied if {
+	deny_count(mount({"relabel": "Z"})) == 1
+	deny_count(mount({"relabel": "z"})) == 1
+	deny_count(mount({"relabel": ""})) == 0
+}

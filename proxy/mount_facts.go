@@ -87,7 +87,9 @@ func (f *Facts) bindMount(ctx context.Context, spec, volumeDriver string) (map[s
 			switch opt {
 			case "ro":
 				fact["read_only"] = true
-			case "rw", "z", "Z", "nocopy", "":
+			case "z", "Z":
+				fact["relabel"] = opt
+			case "rw", "nocopy", "":
 			case "shared", "rshared", "slave", "rslave", "private", "rprivate":
 				fact["propagation"] = opt
 			default:
@@ -150,7 +152,7 @@ func newMountFact(origin, typ, source, target string) map[string]any {
 	return map[string]any{
 		"origin": origin, "type": typ, "source": source, "target": target,
 		"read_only": false, "propagation": "", "host_path": "", "resolved": "",
-		"is_socket": false, "covers_protected": "", "volume_name": "", "volume_driver": "", "error": "",
+		"is_socket": false, "covers_protected": "", "volume_name": "", "volume_driver": "", "relabel": "", "error": "",
 	}
 }
 
