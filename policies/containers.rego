@@ -193,13 +193,9 @@ deny contains msg if {
 	is_string(t)
 	t != ""
 	create
-	not t in log_drivers_allowed
+	not t in lib.log_drivers_allowed
 	msg := sprintf("log driver %s is not allowed: add it to logging.allow in config.yaml", [t])
 }
-
-default log_drivers_allowed := []
-
-log_drivers_allowed := data.config.logging.allow
 
 # Published ports.
 deny contains msg if {

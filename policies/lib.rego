@@ -18,6 +18,12 @@ default gpus_allowed := false
 
 gpus_allowed := data.config.gpus.allow
 
+# Log drivers containers and services may use: others write to host paths
+# or send to the network.
+default log_drivers_allowed := []
+
+log_drivers_allowed := data.config.logging.allow
+
 # Networks a container or service may join besides the daemon's own: a
 # user-defined network is how another application keeps its services apart.
 default networks_allowed := []

@@ -76,6 +76,19 @@ deny contains msg if {
 	msg := sprintf("service network %s is not allowed: a user-defined network belongs to whoever made it; add it to networks.allow in config.yaml", [target])
 }
 
+deny contains msg if {
+	name := object.get(lib.obj(task.LogDriver), "Name", "")
+	is_string(name)
+	name != ""
+	not name in lib.log_drivers_allowed
+	msg := sprintf("service log driver %s is not allowed: add it to logging.allow in config.yaml", [name])
+}
+
+deny contains msg if {
+	spec.OomScoreAdj < 0
+	msg := sprintf("service OomScoreAdj %d is not allowed: a negative score shields the tasks from the OOM killer at the host's expense", [spec.OomScoreAdj])
+}
+
 deny contains "service generic resources (GPUs) are not allowed: set gpus.allow in config.yaml" if {
 	lib.non_empty(lib.obj(task.Resources.Reservations).GenericResources)
 	not lib.gpus_allowed
@@ -103,4 +116,12 @@ deny contains msg if {
 	cpus := object.get(lib.obj(lib.obj(task.Resources).Limits), "NanoCPUs", 0)
 	cpus > max
 	msg := sprintf("service CPU limit %d is above resources.max_nano_cpus (%d)", [cpus, max])
+}
+
+deny contains msg if {
+	max := data.config.resources.max_pids
+	max > 0
+	pids := object.get(lib.obj(lib.obj(task.Resources).Limits), "Pids", 0)
+	pids > max
+	msg := sprintf("service pids limit %d is above resources.max_pids (%d)", [pids, max])
 }

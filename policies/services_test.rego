@@ -63,3 +63,20 @@ test_the_deprecated_top_level_networks_are_judged_too if {
 	n({}, {}, {"Networks": [{"Target": "host"}]}) == 1
 	n({}, {}, {"Networks": [{"Target": "xnat-db"}]}) == 1
 }
+
+test_a_log_driver_not_listed_is_denied_for_services if {
+	count(services.deny) == 1 with input as svc({}, {"LogDriver": {"Name": "syslog", "Options": {"syslog-address": "udp://192.0.2.1:514"}}}, {})
+		with data.config.logging.allow as ["json-file", "local"]
+	count(services.deny) == 0 with input as svc({}, {"LogDriver": {"Name": "json-file"}}, {})
+		with data.config.logging.allow as ["json-file", "local"]
+}
+
+test_a_negative_oom_score_is_denied_for_services if {
+	n({"OomScoreAdj": -1000}, {}, {}) == 1
+	n({"OomScoreAdj": 100}, {}, {}) == 0
+}
+
+test_a_pids_limit_above_ceiling_is_denied_for_services if {
+	count(services.deny) == 1 with input as svc({}, {"Resources": {"Limits": {"Pids": 100000}}}, {})
+		with data.config.resources.max_pids as 4096
+}
