@@ -97,3 +97,39 @@ func TestContainerServiceSwarmBackendSequence(t *testing.T) {
 		t.Fatal("the service still exists after DELETE through xcsproxy")
 	}
 }
+
+// The swarm's join tokens never leave xcsproxy: with the manager token any
+// machine joins the swarm as a manager, with the cluster in its hands. The
+// rest of the swarm's description comes through, and the daemon's tokens
+// are still there.
+func TestTheSwarmsJoinTokensDoNotPassThroughXcsproxy(t *testing.T) {
+	ctx := ctxFor(t, time.Minute)
+	joinSwarm(t)
+	direct, err := docker.SwarmInspect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if direct.JoinTokens.Manager == "" || direct.JoinTokens.Worker == "" {
+		t.Fatalf("the daemon itself shows no join tokens: %+v", direct.JoinTokens)
+	}
+	p := startProxy(t)
+	for _, path := range []string{"/swarm", "/v1.41/swarm"} {
+		raw := (&csClient{t: t, hc: p.HTTP()}).expect(200, "GET", path, "")
+		for _, token := range []string{direct.JoinTokens.Manager, direct.JoinTokens.Worker} {
+			if strings.Contains(string(raw), token) {
+				t.Fatalf("GET %s through xcsproxy shows a join token:\n%s", path, raw)
+			}
+		}
+		var through swarm.Swarm
+		if err := json.Unmarshal(raw, &through); err != nil {
+			t.Fatalf("GET %s answered %s: %v", path, raw, err)
+		}
+		if through.ID != direct.ID || through.Spec.Name != direct.Spec.Name {
+			t.Fatalf("GET %s through xcsproxy describes swarm %q (%q), want %q (%q)", path, through.ID, through.Spec.Name, direct.ID, direct.Spec.Name)
+		}
+	}
+	again, err := docker.SwarmInspect(ctx)
+	if err != nil || again.JoinTokens != direct.JoinTokens {
+		t.Fatalf("the daemon's join tokens changed: %+v, %v", again.JoinTokens, err)
+	}
+}

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -267,6 +268,14 @@ func connectionTokens(h http.Header) map[string]bool {
 // chunk that has already arrived, so a burst of small log frames leaves in
 // one write. A create's small answer is read whole first to learn the id.
 func copyResponse(w http.ResponseWriter, a *answer, ex *Exchange) error {
+	if ex.Route.Answer != nil && a.status/100 == 2 && a.body != nil {
+		b, err := readAnswerWhole(a.body)
+		if err != nil {
+			return errAbort
+		}
+		b = ex.Route.Answer(b)
+		a.body, a.contentLength = bytes.NewReader(b), int64(len(b))
+	}
 	if !http1.AdoptFields(w, a.fields, a.contentLength) {
 		a.setHeader(w.Header())
 	}

@@ -145,7 +145,7 @@ func New(cfg Config) *Proxy {
 		Transport:      cfg.Upstream.Transport,
 		BufferPool:     bufferPool{},
 		ErrorHandler:   p.upstreamError,
-		ModifyResponse: p.captureObjectID,
+		ModifyResponse: p.modifyResponse,
 		// Docker streams have no Content-Length, so ReverseProxy flushes
 		// each chunk at once; finite answers are copied without flushing.
 		FlushInterval: 0,

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/xcsproxy/xcsproxy/audit"
@@ -150,10 +151,26 @@ func clientDoc(r *http.Request) map[string]any {
 // creates are the endpoints whose answer names the object they made.
 var creates = map[string]bool{"container.create": true, "service.create": true, "exec.create": true}
 
-// captureObjectID reads the id from a create's (small, finite) answer.
-func (p *Proxy) captureObjectID(resp *http.Response) error {
+// modifyResponse is ReverseProxy's hook: it rewrites the answers a route
+// rewrites, and reads the id from a create's (small, finite) answer.
+func (p *Proxy) modifyResponse(resp *http.Response) error {
 	ex, ok := resp.Request.Context().Value(exchangeKey{}).(*Exchange)
-	if !ok || !creates[ex.Route.Name] || resp.StatusCode/100 != 2 {
+	if !ok || resp.StatusCode/100 != 2 {
+		return nil
+	}
+	if ex.Route.Answer != nil {
+		b, err := readAnswerWhole(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return err
+		}
+		b = ex.Route.Answer(b)
+		resp.Body, resp.ContentLength = io.NopCloser(bytes.NewReader(b)), int64(len(b))
+		resp.Header.Set("Content-Length", strconv.Itoa(len(b)))
+		resp.Header.Del("Transfer-Encoding")
+		return nil
+	}
+	if !creates[ex.Route.Name] {
 		return nil
 	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))

@@ -24,6 +24,10 @@ type Route struct {
 	Body    BodyKind
 	// NewBody returns a pointer to the Docker type a BodyJSON route decodes.
 	NewBody func() any
+	// Answer, when set, rewrites a successful answer's body, read whole,
+	// before the client sees it: for what the daemon tells that no client
+	// of xcsproxy may learn.
+	Answer func(body []byte) []byte
 	// Misread, when set, names what in a body some daemon reads that
 	// NewBody's type drops: canonicalizing would quietly change such a
 	// request, so it is refused instead.

@@ -101,7 +101,7 @@ var DockerAPI = []Route{
 	{Name: "volume.remove", Method: "DELETE", Pattern: "/volumes/{name}"},
 
 	// swarm
-	{Name: "swarm.inspect", Method: "GET", Pattern: "/swarm"},
+	{Name: "swarm.inspect", Method: "GET", Pattern: "/swarm", Answer: hideJoinTokens},
 	{Name: "swarm.init", Method: "POST", Pattern: "/swarm/init", Body: BodyJSON, NewBody: jsonBody[swarm.InitRequest]()},
 	{Name: "swarm.join", Method: "POST", Pattern: "/swarm/join", Body: BodyJSON, NewBody: jsonBody[swarm.JoinRequest]()},
 	{Name: "swarm.leave", Method: "POST", Pattern: "/swarm/leave"},
