@@ -6,22 +6,34 @@ import (
 	"io"
 )
 
-// maxRewrittenAnswer bounds an answer xcsproxy reads whole to rewrite; the
-// ones it rewrites are a few kilobytes.
-const maxRewrittenAnswer = 1 << 20
+// maxHeldAnswer bounds an answer xcsproxy reads whole before passing it on;
+// the ones it holds (a create's, a swarm's description) are a few kilobytes.
+const maxHeldAnswer = 1 << 20
 
-var errAnswerTooLarge = errors.New("the daemon's answer is larger than xcsproxy reads whole to rewrite")
+var errAnswerTooLarge = errors.New("the daemon's answer is larger than xcsproxy reads whole")
 
-// readAnswerWhole reads an answer body that is to be rewritten.
-func readAnswerWhole(body io.Reader) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(body, maxRewrittenAnswer+1))
+// holdAnswer reads whole the successful answers xcsproxy must see before the
+// client does, on either forwarding path: those its route rewrites (Route.
+// Answer), and a create's, which names the object made (ex.ObjectID). held
+// is false for every other answer, which streams as it comes.
+func holdAnswer(ex *Exchange, status int, body io.Reader) (b []byte, held bool, err error) {
+	if status/100 != 2 || body == nil || (ex.Route.Answer == nil && !creates[ex.Route.Name]) {
+		return nil, false, nil
+	}
+	b, err = io.ReadAll(io.LimitReader(body, maxHeldAnswer+1))
+	if err == nil && len(b) > maxHeldAnswer {
+		err = errAnswerTooLarge
+	}
 	if err != nil {
-		return nil, err
+		return nil, true, err
 	}
-	if len(b) > maxRewrittenAnswer {
-		return nil, errAnswerTooLarge
+	if ex.Route.Answer != nil {
+		b = ex.Route.Answer(b)
 	}
-	return b, nil
+	if creates[ex.Route.Name] {
+		ex.ObjectID = createdID(b)
+	}
+	return b, true, nil
 }
 
 // hideJoinTokens blanks the join tokens in a swarm's description: the

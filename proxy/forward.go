@@ -266,30 +266,17 @@ func connectionTokens(h http.Header) map[string]bool {
 // copyResponse copies the daemon's answer to the client. A stream (no
 // Content-Length) is flushed after every read, and one read takes every
 // chunk that has already arrived, so a burst of small log frames leaves in
-// one write. A create's small answer is read whole first to learn the id.
+// one write. An answer holdAnswer holds goes on as one finite body.
 func copyResponse(w http.ResponseWriter, a *answer, ex *Exchange) error {
-	if ex.Route.Answer != nil && a.status/100 == 2 && a.body != nil {
-		b, err := readAnswerWhole(a.body)
-		if err != nil {
-			return errAbort
-		}
-		b = ex.Route.Answer(b)
+	b, held, err := holdAnswer(ex, a.status, a.body)
+	if err != nil {
+		return errAbort
+	}
+	if held {
 		a.body, a.contentLength = bytes.NewReader(b), int64(len(b))
 	}
 	if !http1.AdoptFields(w, a.fields, a.contentLength) {
 		a.setHeader(w.Header())
-	}
-	if creates[ex.Route.Name] && a.status/100 == 2 && a.body != nil {
-		b, err := io.ReadAll(io.LimitReader(a.body, 1<<20))
-		if err != nil {
-			return errAbort
-		}
-		ex.ObjectID = createdID(b)
-		w.WriteHeader(a.status)
-		if _, err := w.Write(b); err != nil {
-			return err
-		}
-		return http.NewResponseController(w).Flush()
 	}
 	w.WriteHeader(a.status)
 	if a.body == nil {

@@ -151,35 +151,23 @@ func clientDoc(r *http.Request) map[string]any {
 // creates are the endpoints whose answer names the object they made.
 var creates = map[string]bool{"container.create": true, "service.create": true, "exec.create": true}
 
-// modifyResponse is ReverseProxy's hook: it rewrites the answers a route
-// rewrites, and reads the id from a create's (small, finite) answer.
+// modifyResponse is ReverseProxy's hook: the answers holdAnswer holds are
+// passed on as it leaves them, with their length.
 func (p *Proxy) modifyResponse(resp *http.Response) error {
 	ex, ok := resp.Request.Context().Value(exchangeKey{}).(*Exchange)
-	if !ok || resp.StatusCode/100 != 2 {
+	if !ok {
 		return nil
 	}
-	if ex.Route.Answer != nil {
-		b, err := readAnswerWhole(resp.Body)
-		resp.Body.Close()
-		if err != nil {
-			return err
-		}
-		b = ex.Route.Answer(b)
-		resp.Body, resp.ContentLength = io.NopCloser(bytes.NewReader(b)), int64(len(b))
-		resp.Header.Set("Content-Length", strconv.Itoa(len(b)))
-		resp.Header.Del("Transfer-Encoding")
+	b, held, err := holdAnswer(ex, resp.StatusCode, resp.Body)
+	if !held {
 		return nil
 	}
-	if !creates[ex.Route.Name] {
-		return nil
-	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	resp.Body.Close()
 	if err != nil {
 		return err
 	}
-	resp.Body = io.NopCloser(bytes.NewReader(b))
-	ex.ObjectID = createdID(b)
+	resp.Body, resp.ContentLength, resp.TransferEncoding = io.NopCloser(bytes.NewReader(b)), int64(len(b)), nil
+	resp.Header.Set("Content-Length", strconv.Itoa(len(b)))
 	return nil
 }
 
