@@ -7,6 +7,8 @@
 # do not know is a typo (mounts.alow) and refused too.
 package xcsproxy.config
 
+import data.xcsproxy.lib
+
 # The sections of the default pack and the type of each key in them.
 schema := {
 	"endpoints": {"allow_extra": "list of strings"},
@@ -22,9 +24,7 @@ schema := {
 	"defaults": {"no_new_privileges": "boolean", "pids_limit": "count"},
 }
 
-default config := {}
-
-config := data.config
+config := lib.config
 
 errors contains msg if {
 	not is_object(config)

@@ -1,15 +1,14 @@
 # Helpers shared by the rule modules.
 package xcsproxy.lib
 
+# config.yaml as data.config, or {} when there is none.
 default config := {}
 
 config := data.config
 
-setting(path, default_value) := object.get(config, path, default_value)
-
 # Settings that more than one module reads, each with its default. They are
-# rules rather than calls to setting(): a rule is worked out once per
-# decision, a function again at every call.
+# rules rather than functions: a rule is worked out once per decision, a
+# function again at every call.
 default min_host_port := 1024
 
 min_host_port := data.config.ports.min_host_port
