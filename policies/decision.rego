@@ -15,7 +15,7 @@ import data.xcsproxy.rules
 reasons contains r if some r in rules.endpoints.deny
 
 reasons contains r if {
-	input.request.endpoint in {"container.create", "service.create", "service.update", "image.pull", "image.remove", "image.tag", "image.push"}
+	input.request.endpoint in {"container.create", "service.create", "service.update", "image.pull", "image.remove", "image.tag", "image.push", "system.auth"}
 	some r in rules.images.deny
 }
 

@@ -23,7 +23,7 @@ matches(p, ref) if glob.match(concat("", [p, ":*"]), null, ref)
 matches(p, ref) if glob.match(concat("", [p, "@*"]), null, ref)
 
 # The endpoints this module judges (decision.rego runs it only for these).
-applies_to := judged
+applies_to := judged | {"system.auth"}
 
 allowed_ref(ref) if {
 	some p in patterns
@@ -66,4 +66,35 @@ deny contains msg if {
 	input.image != null
 	count(input.image.commands) == 0
 	msg := sprintf("image %s carries no XNAT Command (org.nrg.commands label): images.require_command is on", [describe])
+}
+
+# A login check (POST /auth) has the daemon call the registry it names, and
+# then any token server that registry names, with the credentials given. It
+# may go only to a registry images may come from: the first part of some
+# images.allow pattern (docker.io for docker.io/xnat/*) must match its host.
+# Elsewhere the check is a way to reach and scan hosts behind the firewall.
+registry_part(p) := split(p, "/")[0]
+
+registry_allowed if {
+	some p in patterns
+	glob.match(registry_part(p), null, input.registry.host)
+}
+
+deny contains msg if {
+	input.request.endpoint == "system.auth"
+	input.registry.error != ""
+	msg := sprintf("login check refused: %s", [input.registry.error])
+}
+
+deny contains msg if {
+	input.request.endpoint == "system.auth"
+	not input.registry.error
+	msg := "login check refused: xcsproxy did not work out which registry it would contact"
+}
+
+deny contains msg if {
+	input.request.endpoint == "system.auth"
+	input.registry.error == ""
+	not registry_allowed
+	msg := sprintf("login check to registry %s refused: no images.allow pattern names that registry, so no image could be pulled from it; add one to config.yaml", [input.registry.host])
 }

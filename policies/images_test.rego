@@ -69,3 +69,40 @@ test_a_create_naming_no_image_is_denied if {
 	some msg in images.deny with input as {"request": {"endpoint": "container.create", "body": {}}} with data.config as cfg
 	contains(msg, "names no image")
 }
+
+login(registry) := {"request": {"endpoint": "system.auth", "body": "<redacted>"}, "registry": registry}
+
+test_a_login_check_to_a_registry_images_come_from_is_allowed if {
+	count(images.deny) == 0 with input as login({"host": "docker.io", "error": ""}) with data.config as cfg
+	count(images.deny) == 0 with input as login({"host": "registry.example.org", "error": ""}) with data.config as cfg
+}
+
+test_a_login_check_to_any_other_host_is_refused_with_the_host_and_setting_named if {
+	some msg in images.deny with input as login({"host": "127.0.0.1:2375", "error": ""}) with data.config as cfg
+	contains(msg, "127.0.0.1:2375")
+	contains(msg, "images.allow")
+}
+
+test_a_login_check_needs_a_registry_part_that_matches_the_whole_host if {
+	count(images.deny) == 1 with input as login({"host": "registry.example.org.evil.test", "error": ""}) with data.config as cfg
+	count(images.deny) == 1 with input as login({"host": "docker.io:444", "error": ""}) with data.config as cfg
+}
+
+test_a_login_check_follows_wildcards_in_a_patterns_registry if {
+	wild := {"images": {"allow": ["*.example.org/neuro/*", "*"]}}
+	count(images.deny) == 0 with input as login({"host": "reg.example.org", "error": ""}) with data.config as {"images": {"allow": ["*.example.org/neuro/*"]}}
+	count(images.deny) == 0 with input as login({"host": "anything.test:5000", "error": ""}) with data.config as wild
+}
+
+test_a_login_check_whose_address_names_no_registry_is_refused_with_the_reason if {
+	some msg in images.deny with input as login({"host": "", "error": "the server address names no registry host"}) with data.config as cfg
+	contains(msg, "names no registry host")
+}
+
+test_a_login_check_without_registry_facts_is_refused if {
+	count(images.deny) == 1 with input as {"request": {"endpoint": "system.auth"}} with data.config as cfg
+}
+
+test_a_login_check_is_refused_when_no_image_is_allowed if {
+	count(images.deny) == 1 with input as login({"host": "docker.io", "error": ""}) with data.config as {}
+}

@@ -16,7 +16,10 @@ type Input struct {
 	// Mounts lists every mount a create or service spec asks for, with the
 	// host path it resolves to.
 	Mounts []any
-	Proxy  Proxy
+	// Registry is the registry a login check (system.auth) would have the
+	// daemon contact: its host, or why the address names none.
+	Registry map[string]any
+	Proxy    Proxy
 }
 
 // Request is the canonical view of one HTTP request.
@@ -116,6 +119,9 @@ func (in *Input) Map() map[string]any {
 	}
 	if in.Target != nil {
 		doc["target"] = in.Target
+	}
+	if in.Registry != nil {
+		doc["registry"] = in.Registry
 	}
 	return doc
 }

@@ -40,7 +40,14 @@ func (in *Input) AppendJSON(dst []byte) ([]byte, error) {
 	dst = appendStringList(dst, in.Proxy.Protected)
 	dst = append(dst, `,"version":`...)
 	dst = canonjson.AppendString(dst, in.Proxy.Version)
-	dst = append(dst, `},"request":`...)
+	dst = append(dst, '}')
+	if in.Registry != nil {
+		dst = append(dst, `,"registry":`...)
+		if dst, err = canonjson.Append(dst, in.Registry); err != nil {
+			return dst, err
+		}
+	}
+	dst = append(dst, `,"request":`...)
 	if dst, err = in.Request.appendJSON(dst); err != nil {
 		return dst, err
 	}

@@ -27,6 +27,11 @@ func TestInputJSONIsMapJSON(t *testing.T) {
 			Target:     map[string]any{"exists": true, "managed": true, "kind": "container"},
 			Proxy:      Proxy{Version: "dev", PolicyRevision: "0123", Protected: []string{"/var/run/docker.sock"}, ManagedLabel: "org.xcsproxy.managed"},
 		}},
+		{"a login check with its registry's facts", Input{
+			Request:  Request{Method: "POST", Path: "/auth", Endpoint: "system.auth", Body: map[string]any{"serveraddress": "reg.example:5000"}},
+			Client:   Client{Transport: "unix"},
+			Registry: map[string]any{"host": "reg.example:5000", "error": ""},
+		}},
 		{"a TLS client whose certificate has no SANs", Input{
 			Request: Request{Method: "GET", Path: "/info", Endpoint: "system.info", Params: map[string]string{"id": "x"}},
 			Client:  Client{Transport: "tls", Cert: &Cert{SubjectCN: "cn"}},

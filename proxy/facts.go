@@ -10,6 +10,7 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/api/types/registry"
 	"github.com/docker/docker/api/types/swarm"
 	"github.com/docker/docker/client"
 )
@@ -82,6 +83,8 @@ func (f *Facts) gather(ctx context.Context, ex *Exchange) error {
 		if cs := typed.TaskTemplate.ContainerSpec; cs != nil {
 			in.Mounts, err = f.serviceMounts(ctx, cs.Mounts)
 		}
+	case *registry.AuthConfig:
+		in.Registry = registryFacts(typed)
 	}
 	return err
 }

@@ -135,7 +135,7 @@ func mayHoldSecrets(in *policy.Input) bool {
 	if audit.SecretBody(in.Request.Endpoint) && in.Request.Body != nil {
 		return true
 	}
-	for _, part := range []any{in.Request.Params, in.Request.Query, in.Request.Body, in.Image, in.Target, in.Containers, in.Mounts} {
+	for _, part := range []any{in.Request.Params, in.Request.Query, in.Request.Body, in.Image, in.Target, in.Containers, in.Mounts, in.Registry} {
 		if audit.ValueNeedsRedaction(part, nil) {
 			return true
 		}
