@@ -291,6 +291,8 @@ func TestHostileServiceSpecsAreDeniedAndLeaveNoTrace(t *testing.T) {
 			body: strings.Replace(spec(`null`), `"Mounts":null`, `"Mounts":null,"Privileges":{"AppArmor":{"Mode":"disabled"}}`, 1), reason: "AppArmor"},
 		{name: "services/create with SELinux disabled", method: "POST", path: "/services/create",
 			body: strings.Replace(spec(`null`), `"Mounts":null`, `"Mounts":null,"Privileges":{"SELinuxContext":{"Disable":true}}`, 1), reason: "SELinuxContext"},
+		{name: "services/create running unconfined under the SELinux type spc_t", method: "POST", path: "/services/create",
+			body: strings.Replace(spec(`null`), `"Mounts":null`, `"Mounts":null,"Privileges":{"SELinuxContext":{"Type":"spc_t"}}`, 1), reason: "SELinuxContext.Type spc_t"},
 		{name: "services/create with a kernel sysctl", method: "POST", path: "/services/create",
 			body: strings.Replace(spec(`null`), `"Mounts":null`, `"Mounts":null,"Sysctls":{"net.ipv4.ip_forward":"1"}`, 1), reason: "Sysctls"},
 		{name: "services/create with a plugin runtime", method: "POST", path: "/services/create",

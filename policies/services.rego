@@ -39,6 +39,16 @@ deny contains "service ContainerSpec.Privileges.SELinuxContext.Disable is not al
 	object.get(lib.obj(privileges.SELinuxContext), "Disable", false) == true
 }
 
+# A label of one's choosing is what SecurityOpt label:... is to a container,
+# which containers.rego refuses: the type spc_t runs the tasks unconfined,
+# and another container's level reaches that container's files.
+deny contains msg if {
+	some field in ["User", "Role", "Type", "Level"]
+	value := object.get(lib.obj(privileges.SELinuxContext), field, "")
+	value != ""
+	msg := sprintf("service ContainerSpec.Privileges.SELinuxContext.%s %v is not allowed: a chosen SELinux label can lift the tasks' confinement", [field, value])
+}
+
 deny contains msg if {
 	some c in lib.list(spec.CapabilityAdd)
 	not lib.cap_name(c) in lib.cap_add_allowed

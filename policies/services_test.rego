@@ -21,6 +21,14 @@ test_disabled_apparmor_is_denied if n({"Privileges": {"AppArmor": {"Mode": "disa
 
 test_disabled_selinux_is_denied if n({"Privileges": {"SELinuxContext": {"Disable": true}}}, {}, {}) == 1
 
+test_a_chosen_selinux_label_is_denied_field_by_field if {
+	n({"Privileges": {"SELinuxContext": {"Type": "spc_t"}}}, {}, {}) == 1
+	n({"Privileges": {"SELinuxContext": {"Level": "s0:c1,c2"}}}, {}, {}) == 1
+	n({"Privileges": {"SELinuxContext": {"User": "system_u", "Role": "system_r"}}}, {}, {}) == 2
+}
+
+test_an_empty_selinux_context_is_allowed if n({"Privileges": {"SELinuxContext": {"Disable": false, "User": "", "Role": "", "Type": "", "Level": ""}}}, {}, {}) == 0
+
 test_capability_add_is_denied if n({"CapabilityAdd": ["CAP_SYS_ADMIN"]}, {}, {}) == 1
 
 test_sysctls_are_denied if n({"Sysctls": {"net.ipv4.ip_forward": "1"}}, {}, {}) == 1
