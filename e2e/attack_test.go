@@ -178,6 +178,8 @@ func TestHostileContainerCreatesAreDeniedAndLeaveNoTrace(t *testing.T) {
 			body: createBody(fmt.Sprintf(`{"Binds":[%q]}`, archiveRoot+":/a:ro,Z")), reason: "relabel"},
 		{name: "a bind that relabels a build directory (SELinux :z)", method: "POST", path: create,
 			body: createBody(fmt.Sprintf(`{"Binds":[%q]}`, buildRoot+":/out:z")), reason: "relabel"},
+		{name: "annotations that runc makes settings of the container's systemd unit", method: "POST", path: create,
+			body: createBody(`{"Annotations":{"org.systemd.property.DeviceAllow":"'/dev/sda rwm'"}}`), reason: "Annotations org.systemd.property.DeviceAllow"},
 		{name: "a read-write bind in a read-only root", method: "POST", path: create,
 			body: createBody(fmt.Sprintf(`{"Binds":[%q]}`, archiveRoot+":/a:rw")), reason: "must be read-only"},
 		{name: "a body with trailing data", method: "POST", path: create,

@@ -167,6 +167,17 @@ deny contains "CgroupParent is not allowed: the container would escape its resou
 	create
 }
 
+# Annotations (API 1.43+) go into the OCI spec, and runtimes act on some:
+# runc, under the systemd cgroup driver (the default on cgroup v2 hosts),
+# makes each org.systemd.property.NAME a setting of the container's systemd
+# unit, past the limits set here; CDI-aware runtimes inject the host devices
+# cdi.k8s.io/... names. The Container Service never sets one.
+deny contains msg if {
+	some key, _ in hc.Annotations
+	create
+	msg := sprintf("Annotations %s is not allowed: annotations reach the OCI runtime, which can turn them into the container's systemd unit settings or host devices", [key])
+}
+
 deny contains msg if {
 	rt := hc.Runtime
 	is_string(rt)

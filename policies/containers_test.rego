@@ -99,6 +99,18 @@ test_sysctls_are_denied if denied({"Sysctls": {"kernel.core_pattern": "|/x"}})
 
 test_cgroup_parent_is_denied if denied({"CgroupParent": "/"})
 
+test_an_annotation_the_runtime_turns_into_a_systemd_unit_setting_is_denied if {
+	some msg in containers.deny with input as create({"Annotations": {"org.systemd.property.DeviceAllow": "'/dev/sda rwm'"}})
+	contains(msg, "org.systemd.property.DeviceAllow")
+}
+
+test_every_annotation_is_denied if denied({"Annotations": {"example.org/note": "x"}})
+
+test_no_or_empty_annotations_are_allowed if {
+	allowed({"Annotations": null})
+	allowed({"Annotations": {}})
+}
+
 test_runtime_must_be_listed if {
 	denied({"Runtime": "nvidia"})
 	allowed({"Runtime": "runc"}) with data.config.runtimes.allow as ["runc"]
