@@ -25,7 +25,7 @@ reasons contains r if {
 }
 
 reasons contains r if {
-	input.request.endpoint in {"container.create", "service.create", "service.update"}
+	input.request.endpoint in {"container.create", "container.start", "container.restart", "service.create", "service.update"}
 	some r in rules.mounts.deny
 }
 

@@ -7,8 +7,12 @@ package xcsproxy.rules.mounts
 
 import data.xcsproxy.lib
 
-# The endpoints this module judges (decision.rego runs it only for these).
-applies_to := {"container.create", "service.create", "service.update"}
+# The endpoints this module judges (decision.rego runs it only for these). A
+# start (or restart) is judged again on the container's own mounts: the
+# daemon mounts them then, through whatever symlinks their paths hold then.
+applies_to := {"container.create", "container.start", "container.restart", "service.create", "service.update"}
+
+remount if input.request.endpoint in {"container.start", "container.restart"}
 
 default roots := []
 
@@ -78,8 +82,28 @@ deny contains msg if {
 deny contains msg if {
 	some m in input.mounts
 	m.volume_exists == true
+	not remount
 	not m.volume_name in volumes_allowed
 	msg := sprintf("%s uses the existing volume %s, which holds another container's data: add it to mounts.volumes in config.yaml if jobs may use it", [describe(m), m.volume_name])
+}
+
+# The daemon follows the symlinks in a host path when it mounts it, at each
+# start. A directory below another container's writable bind is that
+# container's to change: between xcsproxy's look and the mount it can swap a
+# directory on the path for a symlink to /. So no host path may lie inside
+# another managed container's or service's writable bind, nor a writable
+# bind hold another's host path (the same bind, shared, is fine: nobody can
+# replace the directory they have mounted).
+deny contains msg if {
+	some m in input.mounts
+	object.get(m, "inside_writable_of", "") != ""
+	msg := sprintf("%s lies inside %s: that container can swap a directory on the path for a symlink to anywhere, and the daemon follows it when it mounts this", [describe(m), m.inside_writable_of])
+}
+
+deny contains msg if {
+	some m in input.mounts
+	object.get(m, "holds_binds_of", "") != ""
+	msg := sprintf("%s is writable above %s: it could swap a directory on that path for a symlink to anywhere, and the daemon follows it when it mounts that", [describe(m), m.holds_binds_of])
 }
 
 default volumes_allowed := []

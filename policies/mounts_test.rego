@@ -113,3 +113,26 @@ test_a_bind_that_relabels_its_host_directory_is_denied if {
 	deny_count(mount({"relabel": "z"})) == 1
 	deny_count(mount({"relabel": ""})) == 0
 }
+
+test_a_host_path_inside_another_containers_writable_bind_is_denied if {
+	some msg in mounts.deny with input as {"mounts": [mount({
+		"host_path": "/data/xnat/build/a/y", "resolved": "/data/xnat/build/a/y",
+		"inside_writable_of": "container a's writable bind of /data/xnat/build/a",
+	})]}
+		with data.config as cfg
+	contains(msg, "inside container a's writable bind of /data/xnat/build/a")
+}
+
+test_a_writable_bind_above_another_containers_host_path_is_denied if {
+	some msg in mounts.deny with input as {"mounts": [mount({"holds_binds_of": "container b's bind of /data/xnat/build/1/y"})]}
+		with data.config as cfg
+	contains(msg, "writable above container b's bind of /data/xnat/build/1/y")
+}
+
+test_a_start_is_judged_on_the_containers_mounts_but_not_for_its_own_volumes if {
+	start := {"request": {"endpoint": "container.start"}}
+	own_volume := mount({"type": "volume", "host_path": "", "resolved": "", "volume_name": "v", "volume_driver": "local", "volume_exists": true})
+	count(mounts.deny) == 0 with input as object.union(start, {"mounts": [own_volume]}) with data.config as cfg
+	now_a_symlink_to_root := mount({"host_path": "/data/xnat/build/1/y", "resolved": "/"})
+	count(mounts.deny) == 1 with input as object.union(start, {"mounts": [now_a_symlink_to_root]}) with data.config as cfg
+}

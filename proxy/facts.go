@@ -71,6 +71,7 @@ func (f *Facts) gather(ctx context.Context, ex *Exchange) error {
 	if in.Target, err = f.targetFacts(ctx, ex); err != nil {
 		return err
 	}
+	var self notSelf
 	switch typed := ex.Body.Typed.(type) {
 	case *container.CreateRequest:
 		if in.Containers, err = f.referencedContainers(ctx, typed.HostConfig); err != nil {
@@ -83,11 +84,25 @@ func (f *Facts) gather(ctx context.Context, ex *Exchange) error {
 		if cs := typed.TaskTemplate.ContainerSpec; cs != nil {
 			in.Mounts, err = f.serviceMounts(ctx, cs.Mounts)
 		}
+		self.serviceID, _ = in.Target["id"].(string)
 	case *registry.AuthConfig:
 		in.Registry = registryFacts(typed)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	if remounts[ex.Route.Name] && in.Target["exists"] == true {
+		self.containerID, _ = in.Target["id"].(string)
+		if in.Mounts, err = f.startMounts(ctx, self.containerID); err != nil {
+			return err
+		}
+	}
+	return f.markNesting(ctx, in.Mounts, self)
 }
+
+// remounts are the endpoints at which the daemon mounts a container's binds
+// again, following the symlinks their host paths hold at that moment.
+var remounts = map[string]bool{"container.start": true, "container.restart": true}
 
 // imageRef is the image reference a request names, if any.
 func (f *Facts) imageRef(ex *Exchange) (string, bool) {

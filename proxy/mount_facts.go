@@ -153,6 +153,7 @@ func newMountFact(origin, typ, source, target string) map[string]any {
 		"origin": origin, "type": typ, "source": source, "target": target,
 		"read_only": false, "propagation": "", "host_path": "", "resolved": "",
 		"is_socket": false, "covers_protected": "", "volume_name": "", "volume_driver": "", "relabel": "", "error": "",
+		"inside_writable_of": "", "holds_binds_of": "",
 	}
 }
 

@@ -32,6 +32,14 @@ func run(name string, args []string) int {
 		fmt.Fprintln(os.Stderr, strings.Join(args, " "))
 	case "cat":
 		io.Copy(os.Stdout, os.Stdin)
+	case "read":
+		// read FILE: the file's bytes, so a test can see what a bind reached.
+		b, err := os.ReadFile(first(args, ""))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		os.Stdout.Write(b)
 	case "sleep":
 		n, _ := strconv.ParseFloat(first(args, "3600"), 64)
 		time.Sleep(time.Duration(n * float64(time.Second)))

@@ -1,0 +1,165 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/pkg/stdcopy"
+)
+
+// The daemon follows the symlinks in a bind's host path when it mounts it,
+// at start, not when xcsproxy judged the create. A container with a
+// writable bind can turn a directory below it into a symlink to / in
+// between, and a second container binding that directory gets the host's
+// root. These tests send that attack through xcsproxy.
+
+// jobDir makes a fresh directory under the writable build root.
+func jobDir(t *testing.T, name string) string {
+	t.Helper()
+	dir := filepath.Join(buildRoot, fmt.Sprintf("%s-%d", name, time.Now().UnixNano()))
+	if err := os.MkdirAll(filepath.Join(dir, "y"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
+// swapForRoot does what a container with dir bound writable can do: it
+// replaces the directory dir/y with a symlink to /.
+func swapForRoot(t *testing.T, dir string) {
+	t.Helper()
+	y := filepath.Join(dir, "y")
+	if err := os.Remove(y); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/", y); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func readHostnameBody(bind string) string {
+	return fmt.Sprintf(`{"Image":%q,"Cmd":["read","/host/etc/hostname"],"Labels":{%q:"swap"},"HostConfig":{"Binds":[%q]}}`, testImage, testLabel, bind)
+}
+
+// containerOutput waits for a container to exit and returns its stdout.
+func containerOutput(t *testing.T, ctx context.Context, id string) string {
+	t.Helper()
+	waitC, errC := docker.ContainerWait(ctx, id, container.WaitConditionNotRunning)
+	select {
+	case <-waitC:
+	case err := <-errC:
+		t.Fatal(err)
+	}
+	rc, err := docker.ContainerLogs(ctx, id, container.LogsOptions{ShowStdout: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	var out strings.Builder
+	stdcopy.StdCopy(&out, io.Discard, rc)
+	return out.String()
+}
+
+func TestABindInsideAnotherJobsWritableBindIsRefused(t *testing.T) {
+	ctx := ctxFor(t, 2*time.Minute)
+	hostname := readFileString(t, "/etc/hostname")
+
+	// The control, straight on the daemon: a bind whose directory became a
+	// symlink to / after the create reaches the host's root at start.
+	control := jobDir(t, "swap-control")
+	created, err := docker.ContainerCreate(ctx, &container.Config{Image: testImage, Cmd: []string{"read", "/host/etc/hostname"}, Labels: map[string]string{testLabel: "swap"}},
+		&container.HostConfig{Binds: []string{filepath.Join(control, "y") + ":/host:ro"}}, nil, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { docker.ContainerRemove(ctxFor(t, time.Minute), created.ID, containerRemoveForce()) })
+	swapForRoot(t, control)
+	if err := docker.ContainerStart(ctx, created.ID, container.StartOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := containerOutput(t, ctx, created.ID); got != hostname {
+		t.Fatalf("the control read %q through the swapped bind, not the host's /etc/hostname %q; the attack below proves nothing", got, hostname)
+	}
+
+	p := startProxy(t)
+	// A job with its directory bound writable, as the Container Service
+	// binds an output directory.
+	owner := jobDir(t, "swap-owner")
+	ownerID := createThroughProxy(t, p, createBody(fmt.Sprintf(`{"Binds":[%q]}`, owner+":/out:rw")))
+	t.Cleanup(func() { docker.ContainerRemove(ctxFor(t, time.Minute), ownerID, containerRemoveForce()) })
+	// Another job whose bind lies below a directory nothing else can write.
+	held := jobDir(t, "swap-held")
+	heldID := createThroughProxy(t, p, createBody(fmt.Sprintf(`{"Binds":[%q]}`, filepath.Join(held, "y")+":/in:ro")))
+	t.Cleanup(func() { docker.ContainerRemove(ctxFor(t, time.Minute), heldID, containerRemoveForce()) })
+
+	runAttacks(t, p, []attack{
+		{name: "a bind below another job's writable bind", method: "POST", path: "/containers/create",
+			body: readHostnameBody(filepath.Join(owner, "y") + ":/host:ro"), reason: "lies inside container"},
+		{name: "the same bind reached through a symlink to the other job's directory", method: "POST", path: "/containers/create",
+			body: readHostnameBody(symlinkTo(t, owner) + "/y:/host:ro"), reason: "lies inside container"},
+		{name: "a writable bind above another job's bind", method: "POST", path: "/containers/create",
+			body: createBody(fmt.Sprintf(`{"Binds":[%q]}`, held+":/out:rw")), reason: "is writable above container"},
+	})
+
+	// Sharing a directory is not nesting: a follow-up job may bind the
+	// first one's output directory itself, as wrap-up Commands do.
+	sharedID := createThroughProxy(t, p, createBody(fmt.Sprintf(`{"Binds":[%q]}`, owner+":/in:ro")))
+	docker.ContainerRemove(ctxFor(t, time.Minute), sharedID, containerRemoveForce())
+}
+
+// symlinkTo makes a symlink under the build root that leads to dir.
+func symlinkTo(t *testing.T, dir string) string {
+	t.Helper()
+	link := dir + "-link"
+	if err := os.Symlink(dir, link); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Remove(link) })
+	return link
+}
+
+// A start is judged again on the container's own binds: a path that became
+// a symlink to / after the create (written there by XNAT, a container from
+// before xcsproxy, or one created in the same instant) is refused when the
+// daemon would mount it.
+func TestABindThatBecameASymlinkIsRefusedAtStart(t *testing.T) {
+	ctx := ctxFor(t, 2*time.Minute)
+	p := startProxy(t)
+	dir := jobDir(t, "swap-start")
+	id := createThroughProxy(t, p, readHostnameBody(filepath.Join(dir, "y")+":/host:ro"))
+	t.Cleanup(func() { docker.ContainerRemove(ctxFor(t, time.Minute), id, containerRemoveForce()) })
+	swapForRoot(t, dir)
+
+	status, msg := send(t, p.HTTP(), attack{method: "POST", path: "/containers/" + id + "/start"})
+	if status != http.StatusForbidden || !strings.Contains(msg, "not under an allowed root") {
+		t.Errorf("start answered %d %q, want 403 naming the root", status, msg)
+	}
+	c, err := docker.ContainerInspect(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.State.Running || !strings.HasPrefix(c.State.StartedAt, "0001-") {
+		t.Errorf("the container was started (running %v, started at %s)", c.State.Running, c.State.StartedAt)
+	}
+
+	// Put back as it was, the directory starts: the start check is no
+	// blanket refusal.
+	y := filepath.Join(dir, "y")
+	if err := os.Remove(y); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(y, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if status, msg := send(t, p.HTTP(), attack{method: "POST", path: "/containers/" + id + "/start"}); status != http.StatusNoContent {
+		t.Fatalf("start of the restored container answered %d %q", status, msg)
+	}
+}
