@@ -68,7 +68,8 @@ func (f *Facts) gather(ctx context.Context, ex *Exchange) error {
 		return fmt.Errorf("inspecting image %q: %w", ref, err)
 	}
 	in.Image = img
-	if in.Target, err = f.targetFacts(ctx, ex); err != nil {
+	var targetHost *container.HostConfig
+	if in.Target, targetHost, err = f.targetFacts(ctx, ex); err != nil {
 		return err
 	}
 	var self notSelf
@@ -91,9 +92,9 @@ func (f *Facts) gather(ctx context.Context, ex *Exchange) error {
 	if err != nil {
 		return err
 	}
-	if remounts[ex.Route.Name] && in.Target["exists"] == true {
+	if remounts[ex.Route.Name] && targetHost != nil {
 		self.containerID, _ = in.Target["id"].(string)
-		if in.Mounts, err = f.startMounts(ctx, self.containerID); err != nil {
+		if in.Mounts, err = f.containerMounts(ctx, targetHost); err != nil {
 			return err
 		}
 	}
@@ -126,16 +127,25 @@ func (f *Facts) imageRef(ex *Exchange) (string, bool) {
 	return "", false
 }
 
-// targetFacts describes the existing object a request acts on.
-func (f *Facts) targetFacts(ctx context.Context, ex *Exchange) (map[string]any, error) {
+// targetFacts describes the existing object a request acts on, and for a
+// container its HostConfig (whose mounts a start judges again).
+func (f *Facts) targetFacts(ctx context.Context, ex *Exchange) (map[string]any, *container.HostConfig, error) {
 	id := ex.Params["id"]
 	if id == "" {
-		return nil, nil
+		return nil, nil, nil
 	}
 	kind, _, _ := strings.Cut(ex.Route.Name, ".")
+	if kind == "container" {
+		return f.inspectContainerTarget(ctx, "container", id)
+	}
+	t, err := f.otherTarget(ctx, kind, id)
+	return t, nil, err
+}
+
+// otherTarget describes an exec (by its container), service or task (by its
+// service).
+func (f *Facts) otherTarget(ctx context.Context, kind, id string) (map[string]any, error) {
 	switch kind {
-	case "container":
-		return f.containerTarget(ctx, "container", id)
 	case "exec":
 		e, err := f.api.ContainerExecInspect(ctx, id)
 		if client.IsErrNotFound(err) {
@@ -175,12 +185,17 @@ func missingTarget(kind, id string) map[string]any {
 }
 
 func (f *Facts) containerTarget(ctx context.Context, kind, id string) (map[string]any, error) {
+	t, _, err := f.inspectContainerTarget(ctx, kind, id)
+	return t, err
+}
+
+func (f *Facts) inspectContainerTarget(ctx context.Context, kind, id string) (map[string]any, *container.HostConfig, error) {
 	c, err := f.api.ContainerInspect(ctx, id)
 	if client.IsErrNotFound(err) {
-		return missingTarget(kind, id), nil
+		return missingTarget(kind, id), nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("inspecting container %s: %w", id, err)
+		return nil, nil, fmt.Errorf("inspecting container %s: %w", id, err)
 	}
 	var labels map[string]string
 	image := ""
@@ -190,7 +205,7 @@ func (f *Facts) containerTarget(ctx context.Context, kind, id string) (map[strin
 	return map[string]any{
 		"kind": kind, "id": c.ID, "name": strings.TrimPrefix(c.Name, "/"), "exists": true,
 		"managed": labels[ManagedLabel] == "true", "labels": stringMap(labels), "image": image,
-	}, nil
+	}, c.HostConfig, nil
 }
 
 func (f *Facts) serviceTarget(ctx context.Context, kind, id string) (map[string]any, error) {

@@ -211,20 +211,3 @@ func containerName(c container.Summary) string {
 	}
 	return c.ID[:12]
 }
-
-// startMounts lists the mounts of the container a start (or restart) acts
-// on, judged again: the daemon mounts them now, following whatever symlinks
-// the host paths hold now.
-func (f *Facts) startMounts(ctx context.Context, id string) ([]any, error) {
-	c, err := f.api.ContainerInspect(ctx, id)
-	if client.IsErrNotFound(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("inspecting container %s for its mounts: %w", id, err)
-	}
-	if c.HostConfig == nil {
-		return nil, nil
-	}
-	return f.containerMounts(ctx, c.HostConfig)
-}
