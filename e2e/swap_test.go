@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -45,8 +46,9 @@ func swapForRoot(t *testing.T, dir string) {
 	}
 }
 
-func readHostnameBody(bind string) string {
-	return fmt.Sprintf(`{"Image":%q,"Cmd":["read","/host/etc/hostname"],"Labels":{%q:"swap"},"HostConfig":{"Binds":[%q]}}`, testImage, testLabel, bind)
+func readHostnameBody(binds ...string) string {
+	list, _ := json.Marshal(binds)
+	return fmt.Sprintf(`{"Image":%q,"Cmd":["read","/host/etc/hostname"],"Labels":{%q:"swap"},"HostConfig":{"Binds":%s}}`, testImage, testLabel, list)
 }
 
 // containerOutput waits for a container to exit and returns its stdout.
@@ -100,11 +102,15 @@ func TestABindInsideAnotherJobsWritableBindIsRefused(t *testing.T) {
 	heldID := createThroughProxy(t, p, createBody(fmt.Sprintf(`{"Binds":[%q]}`, filepath.Join(held, "y")+":/in:ro")))
 	t.Cleanup(func() { docker.ContainerRemove(ctxFor(t, time.Minute), heldID, containerRemoveForce()) })
 
+	fresh := jobDir(t, "swap-own")
 	runAttacks(t, p, []attack{
 		{name: "a bind below another job's writable bind", method: "POST", path: "/containers/create",
 			body: readHostnameBody(filepath.Join(owner, "y") + ":/host:ro"), reason: "lies inside container"},
 		{name: "the same bind reached through a symlink to the other job's directory", method: "POST", path: "/containers/create",
 			body: readHostnameBody(symlinkTo(t, owner) + "/y:/host:ro"), reason: "lies inside container"},
+		{name: "a bind below the same job's own writable bind, which a restart mounts again", method: "POST", path: "/containers/create",
+			body:   readHostnameBody(fresh+":/out:rw", filepath.Join(fresh, "y")+":/host:ro"),
+			reason: "lies inside its own writable bind of " + fresh},
 		{name: "a writable bind above another job's bind", method: "POST", path: "/containers/create",
 			body: createBody(fmt.Sprintf(`{"Binds":[%q]}`, held+":/out:rw")), reason: "is writable above container"},
 	})

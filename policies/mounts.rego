@@ -91,13 +91,14 @@ deny contains msg if {
 # start. A directory below another container's writable bind is that
 # container's to change: between xcsproxy's look and the mount it can swap a
 # directory on the path for a symlink to /. So no host path may lie inside
-# another managed container's or service's writable bind, nor a writable
-# bind hold another's host path (the same bind, shared, is fine: nobody can
-# replace the directory they have mounted).
+# another managed container's or service's writable bind, or another of its
+# own (a restart mounts again), nor a writable bind hold another's host path
+# (the same directory, shared, is fine: nobody can replace the directory
+# they have mounted).
 deny contains msg if {
 	some m in input.mounts
 	object.get(m, "inside_writable_of", "") != ""
-	msg := sprintf("%s lies inside %s: that container can swap a directory on the path for a symlink to anywhere, and the daemon follows it when it mounts this", [describe(m), m.inside_writable_of])
+	msg := sprintf("%s lies inside %s: whoever writes there can swap a directory on the path for a symlink to anywhere, which the daemon follows when it mounts this (at every start and restart)", [describe(m), m.inside_writable_of])
 }
 
 deny contains msg if {

@@ -24,10 +24,20 @@ import (
 // "inside" itself, as a container cannot replace the directory it has
 // mounted.
 
-// A bindHolder is a managed container or service that binds host paths.
+// A bindHolder is a managed container or service that binds host paths, or
+// (own) the request's own container or service.
 type bindHolder struct {
 	owner string
+	own   bool
 	binds []heldBind
+}
+
+// whose names the holder for a message: "container x's", or "its own".
+func (h bindHolder) whose() string {
+	if h.own {
+		return "its own"
+	}
+	return h.owner + "'s"
 }
 
 // A heldBind is one host directory a holder binds, as configured and as it
@@ -59,6 +69,18 @@ func (f *Facts) markNesting(ctx context.Context, mounts []any, self notSelf) err
 	if err != nil {
 		return err
 	}
+	// The request's own writable binds hold its other paths too: the
+	// container can swap a directory below one of them while it runs, and
+	// a restart (by a restart policy, or swarm's for a task) mounts again.
+	own := bindHolder{own: true}
+	for _, fact := range withPath {
+		if fact["read_only"] != true {
+			own.binds = append(own.binds, heldBind{paths: bothPaths(fact["host_path"].(string), fact["resolved"].(string)), writable: true})
+		}
+	}
+	if len(own.binds) > 0 {
+		holders = append(holders, own)
+	}
 	for _, fact := range withPath {
 		paths := bothPaths(fact["host_path"].(string), fact["resolved"].(string))
 		writable := fact["read_only"] != true
@@ -66,12 +88,12 @@ func (f *Facts) markNesting(ctx context.Context, mounts []any, self notSelf) err
 			for _, b := range h.binds {
 				if fact["inside_writable_of"] == "" && b.writable {
 					if dir, ok := anyInside(paths, b.paths); ok {
-						fact["inside_writable_of"] = fmt.Sprintf("%s's writable bind of %s", h.owner, dir)
+						fact["inside_writable_of"] = fmt.Sprintf("%s writable bind of %s", h.whose(), dir)
 					}
 				}
-				if fact["holds_binds_of"] == "" && writable {
+				if fact["holds_binds_of"] == "" && writable && !h.own {
 					if _, ok := anyInside(b.paths, paths); ok {
-						fact["holds_binds_of"] = fmt.Sprintf("%s's bind of %s", h.owner, b.paths[0])
+						fact["holds_binds_of"] = fmt.Sprintf("%s bind of %s", h.whose(), b.paths[0])
 					}
 				}
 			}
