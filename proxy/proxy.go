@@ -105,6 +105,9 @@ type Proxy struct {
 
 	mu      sync.Mutex
 	tunnels map[io.Closer]struct{}
+	// oneAtATime holds the requests of Route.OneAtATime endpoints from
+	// their facts to the daemon's answer.
+	oneAtATime sync.Mutex
 
 	auditBroken atomic.Bool
 	// labels are the OPA decision-log labels of every record; never mutated.
@@ -166,6 +169,10 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ex.Start = start
+	if ex.Route.OneAtATime {
+		p.oneAtATime.Lock()
+		defer p.oneAtATime.Unlock()
+	}
 	if p.cfg.Facts != nil {
 		if err := p.cfg.Facts.gather(r.Context(), ex); err != nil {
 			p.log.Error("fact lookup failed; refusing", "endpoint", ex.Route.Name, "error", err)

@@ -39,6 +39,12 @@ type Route struct {
 	Hijack bool
 	// Local marks xcsproxy's own endpoints, answered by Config.Local.
 	Local bool
+	// OneAtATime marks endpoints whose requests are decided and forwarded
+	// one at a time. A swarm service's tasks start, and restart, without
+	// passing xcsproxy again, so its spec is judged against what every other
+	// service binds (Facts.markNesting); two specs decided at the same
+	// instant would each miss the other.
+	OneAtATime bool
 
 	prefix []string // segments before the greedy parameter (or all of them); {param} ones match anything
 	greedy string   // the greedy parameter's name, "" when none

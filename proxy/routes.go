@@ -117,10 +117,10 @@ var DockerAPI = []Route{
 
 	// services
 	{Name: "service.list", Method: "GET", Pattern: "/services"},
-	{Name: "service.create", Method: "POST", Pattern: "/services/create", Body: BodyJSON, NewBody: jsonBody[swarm.ServiceSpec]()},
+	{Name: "service.create", Method: "POST", Pattern: "/services/create", Body: BodyJSON, NewBody: jsonBody[swarm.ServiceSpec](), OneAtATime: true},
 	{Name: "service.inspect", Method: "GET", Pattern: "/services/{id}"},
 	{Name: "service.remove", Method: "DELETE", Pattern: "/services/{id}"},
-	{Name: "service.update", Method: "POST", Pattern: "/services/{id}/update", Body: BodyJSON, NewBody: jsonBody[swarm.ServiceSpec]()},
+	{Name: "service.update", Method: "POST", Pattern: "/services/{id}/update", Body: BodyJSON, NewBody: jsonBody[swarm.ServiceSpec](), OneAtATime: true},
 	{Name: "service.logs", Method: "GET", Pattern: "/services/{id}/logs", Stream: true},
 
 	// tasks
