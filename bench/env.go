@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/docker/docker/api/types/container"
@@ -35,6 +36,10 @@ type environment struct {
 	docker    *client.Client
 	pingCPU   []float64 // µs of xcsproxy CPU per ping, one per round
 	kept      []string  // containers kept for the whole run, removed by close
+	// The Container Service's mount roots for the run: a session directory
+	// in the archive, and the build root jobs get output directories in.
+	archiveRoot, buildRoot, session string
+	jobs                            atomic.Int64
 }
 
 func setup(ctx context.Context) (*environment, error) {
@@ -42,7 +47,14 @@ func setup(ctx context.Context) (*environment, error) {
 	if err != nil {
 		return nil, err
 	}
-	env := &environment{dir: dir, proxySock: filepath.Join(dir, "docker.sock"), auditLog: filepath.Join(dir, "audit.log")}
+	env := &environment{dir: dir, proxySock: filepath.Join(dir, "docker.sock"), auditLog: filepath.Join(dir, "audit.log"),
+		archiveRoot: filepath.Join(dir, "archive"), buildRoot: filepath.Join(dir, "build")}
+	env.session = filepath.Join(env.archiveRoot, "P1", "arc001", "S1")
+	for _, d := range []string{env.session, env.buildRoot} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, err
+		}
+	}
 	if env.docker, err = client.NewClientWithOpts(client.WithHost("unix:///var/run/docker.sock"), client.WithAPIVersionNegotiation()); err != nil {
 		return nil, err
 	}
@@ -62,7 +74,7 @@ func setup(ctx context.Context) (*environment, error) {
 	if err := importImage(ctx, env.docker, logger); err != nil {
 		return nil, err
 	}
-	pol, err := policyDir(dir)
+	pol, err := policyDir(dir, env.archiveRoot, env.buildRoot)
 	if err != nil {
 		return nil, err
 	}
@@ -116,8 +128,9 @@ func (e *environment) close() {
 }
 
 // policyDir is the embedded pack with a config.yaml that allows the bench
-// image: the default rules, the audit log on.
-func policyDir(dir string) (string, error) {
+// image and the run's archive (read-only) and build roots: the default
+// rules, the audit log on.
+func policyDir(dir, archiveRoot, buildRoot string) (string, error) {
 	pol := filepath.Join(dir, "policies")
 	if err := os.CopyFS(pol, policies.FS); err != nil {
 		return "", err
@@ -127,8 +140,18 @@ func policyDir(dir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	b = []byte(strings.Replace(string(b), "    - docker.io/xnat/*", "    - docker.io/xnat/*\n    - docker.io/xcsproxy-bench/*", 1))
-	return pol, os.WriteFile(config, b, 0o644)
+	text := string(b)
+	for _, r := range []struct{ old, new string }{
+		{"    - docker.io/xnat/*", "    - docker.io/xnat/*\n    - docker.io/xcsproxy-bench/*"},
+		{"    - path: /data/xnat/archive\n", fmt.Sprintf("    - path: %s\n", archiveRoot)},
+		{"    - path: /data/xnat/build\n", fmt.Sprintf("    - path: %s\n", buildRoot)},
+	} {
+		if !strings.Contains(text, r.old) {
+			return "", fmt.Errorf("the embedded config.yaml no longer has %q to replace", r.old)
+		}
+		text = strings.Replace(text, r.old, r.new, 1)
+	}
+	return pol, os.WriteFile(config, []byte(text), 0o644)
 }
 
 func importImage(ctx context.Context, c *client.Client, program string) error {

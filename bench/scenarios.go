@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -121,10 +122,10 @@ func scenarios(env *environment, dur time.Duration, logMB int, only string) []sc
 		}},
 		{name: "containers/json, 1 client", unit: "req/s", measureAll: oneClient(dur, 3*time.Millisecond, get("/containers/json"))},
 		// A block shorter than a cycle: the targets take turns a cycle each.
-		{name: "CS cycle, 1 client", unit: "cycles/s", measureAll: oneClient(dur, time.Millisecond, csCycle)},
+		{name: "CS cycle, 1 client", unit: "cycles/s", measureAll: oneClient(dur, time.Millisecond, env.csCycle)},
 		{name: "CS cycle, 8 clients", unit: "cycles/s", measure: func(ctx context.Context, t target) measurement {
 			// One block as long as the round: the targets one after the other.
-			ms, _ := alternating(ctx, []target{t}, 8, dur, dur, csCycle, nil)
+			ms, _ := alternating(ctx, []target{t}, 8, dur, dur, env.csCycle, nil)
 			return ms[0]
 		}},
 		{name: fmt.Sprintf("read a %d MB log", logMB), unit: "MB/s", measure: logRead(env, logMB)},
@@ -178,16 +179,21 @@ func call(ctx context.Context, hc *http.Client, method, path, body string, want 
 	return b, nil
 }
 
-// csCreate is a create body as the Container Service sends it.
-const csCreate = `{"Hostname":null,"User":null,"Env":["XNAT_HOST=http://xnat","XNAT_USER=admin","XNAT_PASS=t"],
+// csCreate is a create body as the Container Service sends it: the
+// session's archive directory bound read-only, a fresh build directory for
+// the output bound writable.
+func (e *environment) csCreate() string {
+	out := filepath.Join(e.buildRoot, fmt.Sprintf("job-%d", e.jobs.Add(1)))
+	return fmt.Sprintf(`{"Hostname":null,"User":null,"Env":["XNAT_HOST=http://xnat","XNAT_USER=admin","XNAT_PASS=t"],
 "Cmd":["sleep"],"Image":"xcsproxy-bench/logger:latest","WorkingDir":null,"Labels":{"XNAT_USER":"admin"},
-"HostConfig":{"Binds":null,"Memory":0,"MemoryReservation":0,"NanoCpus":0,"AutoRemove":false,"Runtime":null,
-"IpcMode":null,"ShmSize":null,"NetworkMode":null,"Ulimits":null}}`
+"HostConfig":{"Binds":[%q,%q],"Memory":0,"MemoryReservation":0,"NanoCpus":0,"AutoRemove":false,"Runtime":null,
+"IpcMode":null,"ShmSize":null,"NetworkMode":null,"Ulimits":null}}`, e.session+":/input:ro", out+":/output:rw")
+}
 
 // csCycle is the Container Service's life of a job: create, start, read
 // stdout, kill, remove.
-func csCycle(ctx context.Context, hc *http.Client) error {
-	b, err := call(ctx, hc, "POST", "/containers/create", csCreate, 201)
+func (e *environment) csCycle(ctx context.Context, hc *http.Client) error {
+	b, err := call(ctx, hc, "POST", "/containers/create", e.csCreate(), 201)
 	if err != nil {
 		return err
 	}

@@ -54,7 +54,7 @@ func soak(ctx context.Context, env *environment, dur, every time.Duration) []soa
 				var err error
 				switch c % 4 {
 				case 0, 1:
-					err = csCycle(ctx, hc)
+					err = env.csCycle(ctx, hc)
 				case 2:
 					now := time.Now().Unix()
 					_, err = call(ctx, hc, "GET", fmt.Sprintf("/events?since=%d&until=%d&filters=%s", now-10, now, url.QueryEscape(`{"type":["container"]}`)), "", 200)
