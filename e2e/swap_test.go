@@ -169,3 +169,40 @@ func TestABindThatBecameASymlinkIsRefusedAtStart(t *testing.T) {
 		t.Fatalf("start of the restored container answered %d %q", status, msg)
 	}
 }
+
+// Two jobs created in the same instant are each judged without the other;
+// the second is caught when it starts. The other job is made straight on
+// the daemon with xcsproxy's label, as if its create had been decided
+// alongside.
+func TestABindInsideAWritableBindCreatedMeanwhileIsRefusedAtStart(t *testing.T) {
+	ctx := ctxFor(t, 2*time.Minute)
+	p := startProxy(t)
+	dir := jobDir(t, "swap-meanwhile")
+	id := createThroughProxy(t, p, readHostnameBody(filepath.Join(dir, "y")+":/host:ro"))
+	t.Cleanup(func() { docker.ContainerRemove(ctxFor(t, time.Minute), id, containerRemoveForce()) })
+	other, err := docker.ContainerCreate(ctx, &container.Config{Image: testImage, Cmd: []string{"sleep", "30"},
+		Labels: map[string]string{testLabel: "swap", "org.xcsproxy.managed": "true"}},
+		&container.HostConfig{Binds: []string{dir + ":/out:rw"}}, nil, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { docker.ContainerRemove(ctxFor(t, time.Minute), other.ID, containerRemoveForce()) })
+
+	status, msg := send(t, p.HTTP(), attack{method: "POST", path: "/containers/" + id + "/start"})
+	if status != http.StatusForbidden || !strings.Contains(msg, "lies inside container") {
+		t.Errorf("start answered %d %q, want 403 naming the other job's writable bind", status, msg)
+	}
+	status, msg = send(t, p.HTTP(), attack{method: "POST", path: "/containers/" + other.ID + "/start"})
+	if status != http.StatusForbidden || !strings.Contains(msg, "is writable above container") {
+		t.Errorf("the other job's start answered %d %q, want 403 naming the bind it holds", status, msg)
+	}
+	for _, c := range []string{id, other.ID} {
+		st, err := docker.ContainerInspect(ctx, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(st.State.StartedAt, "0001-") {
+			t.Errorf("container %s was started at %s", c[:12], st.State.StartedAt)
+		}
+	}
+}
