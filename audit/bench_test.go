@@ -1,7 +1,6 @@
 package audit
 
 import (
-	"crypto/sha256"
 	"encoding/json"
 	"path/filepath"
 	"testing"
@@ -30,7 +29,7 @@ func benchRecord() *Record {
 // write: its fields encoded and the line hashed onto the chain.
 func BenchmarkRecordEncodingAndChaining(b *testing.B) {
 	rec := benchRecord()
-	h := sha256.New()
+	h := newChainHasher()
 	var line []byte
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
@@ -38,7 +37,7 @@ func BenchmarkRecordEncodingAndChaining(b *testing.B) {
 		if line, err = rec.appendFields(line[:0]); err != nil {
 			b.Fatal(err)
 		}
-		line = appendChainHash(line, h, "0000000000000000000000000000000000000000000000000000000000000000", line)
+		line = h.append(line, "0000000000000000000000000000000000000000000000000000000000000000", line)
 	}
 }
 

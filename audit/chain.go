@@ -17,18 +17,30 @@ const hashLen = 64
 
 // chainHash is the hash of a record body chained to the previous hash.
 func chainHash(prev string, body []byte) string {
-	return string(appendChainHash(nil, sha256.New(), prev, body))
+	return string(newChainHasher().append(nil, prev, body))
 }
 
-// appendChainHash appends chainHash's hex digits using h, which it resets:
-// the writer keeps one hasher instead of allocating one per record.
-func appendChainHash(dst []byte, h hash.Hash, prev string, body []byte) []byte {
-	h.Reset()
-	h.Write([]byte(prev))
-	h.Write([]byte{'\n'})
-	h.Write(body)
-	var sum [sha256.Size]byte
-	return hex.AppendEncode(dst, h.Sum(sum[:0]))
+// A chainHasher works out chain hashes one after another, reusing its
+// hasher and its scratch bytes: bytes handed to a hash.Hash, or a sum taken
+// from one, escape to the heap, and the writer seals a record for every
+// request. One goroutine at a time (the writer's lock).
+type chainHasher struct {
+	h       hash.Hash
+	scratch []byte
+}
+
+func newChainHasher() *chainHasher {
+	return &chainHasher{h: sha256.New(), scratch: make([]byte, 0, hashLen+1)}
+}
+
+// append appends the hex digits of body's hash chained to prev.
+func (c *chainHasher) append(dst []byte, prev string, body []byte) []byte {
+	c.h.Reset()
+	c.scratch = append(append(c.scratch[:0], prev...), '\n')
+	c.h.Write(c.scratch)
+	c.h.Write(body)
+	c.scratch = c.h.Sum(c.scratch[:0])
+	return hex.AppendEncode(dst, c.scratch)
 }
 
 // appendHash closes a record's bytes with its hash field and a newline.

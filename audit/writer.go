@@ -3,10 +3,8 @@ package audit
 import (
 	"bufio"
 	"bytes"
-	"crypto/sha256"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"os"
 	"path/filepath"
@@ -67,7 +65,7 @@ type Writer struct {
 	f         *os.File
 	size      int64
 	torn      bool // the last write may have left a partial line
-	hasher    hash.Hash
+	hasher    *chainHasher
 	lastCheck time.Time
 	// seq and prev are the head of the chain as sealed, queued lines
 	// included; fileSeq and filePrev the head of what is in the file.
@@ -110,7 +108,7 @@ func Open(path string, opt Options) (*Writer, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("audit directory: %w", err)
 	}
-	w := &Writer{path: path, opt: opt, hasher: sha256.New(), pending: make([]byte, 1, 4096), syncReq: make(chan struct{}, 1), queueReq: make(chan struct{}, 1), done: make(chan struct{})}
+	w := &Writer{path: path, opt: opt, hasher: newChainHasher(), pending: make([]byte, 1, 4096), syncReq: make(chan struct{}, 1), queueReq: make(chan struct{}, 1), done: make(chan struct{})}
 	for _, candidate := range []string{path, path + ".1"} {
 		seq, hash, torn, err := lastRecord(candidate)
 		if err != nil {
@@ -208,7 +206,7 @@ func (w *Writer) seal(fields []byte) (seq uint64, prev string) {
 	line = append(line, fields...)
 	line = append(line, hashPrefix...)
 	hashAt := len(line)
-	line = appendChainHash(line, w.hasher, prev, line[start:hashAt-len(hashPrefix)])
+	line = w.hasher.append(line, prev, line[start:hashAt-len(hashPrefix)])
 	hash := string(line[hashAt:])
 	line = append(line, '"', '}', '\n')
 	w.pending = line
