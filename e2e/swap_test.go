@@ -72,12 +72,15 @@ func containerOutput(t *testing.T, ctx context.Context, id string) string {
 
 func TestABindInsideAnotherJobsWritableBindIsRefused(t *testing.T) {
 	ctx := ctxFor(t, 2*time.Minute)
-	hostname := readFileString(t, "/etc/hostname")
+	// A file of the host's that no bind allows.
+	secret := filepath.Join(t.TempDir(), "host-only")
+	want := fmt.Sprintf("host-only %d", time.Now().UnixNano())
+	writeFile(t, secret, want)
 
 	// The control, straight on the daemon: a bind whose directory became a
 	// symlink to / after the create reaches the host's root at start.
 	control := jobDir(t, "swap-control")
-	created, err := docker.ContainerCreate(ctx, &container.Config{Image: testImage, Cmd: []string{"read", "/host/etc/hostname"}, Labels: map[string]string{testLabel: "swap"}},
+	created, err := docker.ContainerCreate(ctx, &container.Config{Image: testImage, Cmd: []string{"read", "/host" + secret}, Labels: map[string]string{testLabel: "swap"}},
 		&container.HostConfig{Binds: []string{filepath.Join(control, "y") + ":/host:ro"}}, nil, nil, "")
 	if err != nil {
 		t.Fatal(err)
@@ -87,8 +90,8 @@ func TestABindInsideAnotherJobsWritableBindIsRefused(t *testing.T) {
 	if err := docker.ContainerStart(ctx, created.ID, container.StartOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if got := containerOutput(t, ctx, created.ID); got != hostname {
-		t.Fatalf("the control read %q through the swapped bind, not the host's /etc/hostname %q; the attack below proves nothing", got, hostname)
+	if got := containerOutput(t, ctx, created.ID); got != want {
+		t.Fatalf("the control read %q through the swapped bind, not the host's %s (%q); the attack below proves nothing", got, secret, want)
 	}
 
 	p := startProxy(t)
