@@ -124,6 +124,15 @@ func TestABindInsideAnotherJobsWritableBindIsRefused(t *testing.T) {
 	docker.ContainerRemove(ctxFor(t, time.Minute), sharedID, containerRemoveForce())
 }
 
+// createReaderOfY creates, through xcsproxy, a job that binds dir/y and
+// would print a host file from it; the container is removed at the end.
+func createReaderOfY(t *testing.T, p *proxyProc, dir string) string {
+	t.Helper()
+	id := createThroughProxy(t, p, readHostnameBody(filepath.Join(dir, "y")+":/host:ro"))
+	t.Cleanup(func() { docker.ContainerRemove(ctxFor(t, time.Minute), id, containerRemoveForce()) })
+	return id
+}
+
 // symlinkTo makes a symlink under the build root that leads to dir.
 func symlinkTo(t *testing.T, dir string) string {
 	t.Helper()
@@ -143,8 +152,7 @@ func TestABindThatBecameASymlinkIsRefusedAtStart(t *testing.T) {
 	ctx := ctxFor(t, 2*time.Minute)
 	p := startProxy(t)
 	dir := jobDir(t, "swap-start")
-	id := createThroughProxy(t, p, readHostnameBody(filepath.Join(dir, "y")+":/host:ro"))
-	t.Cleanup(func() { docker.ContainerRemove(ctxFor(t, time.Minute), id, containerRemoveForce()) })
+	id := createReaderOfY(t, p, dir)
 	swapForRoot(t, dir)
 
 	status, msg := send(t, p.HTTP(), attack{method: "POST", path: "/containers/" + id + "/start"})
@@ -181,8 +189,7 @@ func TestABindInsideAWritableBindCreatedMeanwhileIsRefusedAtStart(t *testing.T) 
 	ctx := ctxFor(t, 2*time.Minute)
 	p := startProxy(t)
 	dir := jobDir(t, "swap-meanwhile")
-	id := createThroughProxy(t, p, readHostnameBody(filepath.Join(dir, "y")+":/host:ro"))
-	t.Cleanup(func() { docker.ContainerRemove(ctxFor(t, time.Minute), id, containerRemoveForce()) })
+	id := createReaderOfY(t, p, dir)
 	other, err := docker.ContainerCreate(ctx, &container.Config{Image: testImage, Cmd: []string{"sleep", "30"},
 		Labels: map[string]string{testLabel: "swap", "org.xcsproxy.managed": "true"}},
 		&container.HostConfig{Binds: []string{dir + ":/out:rw"}}, nil, nil, "")
