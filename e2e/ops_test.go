@@ -180,6 +180,34 @@ func TestDoctor(t *testing.T) {
 			t.Fatalf("doctor: %v\n%s", err, out)
 		}
 	})
+	t.Run("each mount root says whether a symlink under it would be followed", func(t *testing.T) {
+		dir := t.TempDir()
+		hardened, plain := filepath.Join(dir, "hardened"), filepath.Join(dir, "plain")
+		for _, d := range []string{hardened, plain} {
+			os.MkdirAll(d, 0o755)
+		}
+		for _, args := range [][]string{{"--bind", hardened, hardened}, {"-o", "remount,bind,nosymfollow", hardened}} {
+			if out, err := exec.Command("mount", args...).CombinedOutput(); err != nil {
+				t.Fatalf("mount %v (needs root and Linux 5.10+): %v\n%s", args, err, out)
+			}
+		}
+		t.Cleanup(func() { exec.Command("umount", "-l", hardened).Run() })
+		config := strings.NewReplacer(archiveRoot, plain, buildRoot, hardened).Replace(testConfig())
+		out, err := xcsproxy(t, append(good(dir), "--policies", policyDir(t, config))...)
+		if err != nil || !strings.Contains(out, "all well") {
+			t.Fatalf("doctor: %v\n%s", err, out)
+		}
+		for _, want := range []string{
+			fmt.Sprintf("mount root %s is on %s, mounted nosymfollow", hardened, hardened),
+			fmt.Sprintf("mount root %s is on", plain),
+			"which follows symlinks",
+			"mount -o remount,bind,nosymfollow " + plain,
+		} {
+			if !strings.Contains(out, want) {
+				t.Errorf("doctor output does not say %q:\n%s", want, out)
+			}
+		}
+	})
 	for _, c := range []struct {
 		name  string
 		extra func(dir string) []string
