@@ -182,10 +182,14 @@ func TestDoctor(t *testing.T) {
 	})
 	t.Run("each mount root says whether a symlink under it would be followed", func(t *testing.T) {
 		dir := t.TempDir()
-		hardened, plain := filepath.Join(dir, "hardened"), filepath.Join(dir, "plain")
+		// plain lies in a directory anyone may write, where a rename could
+		// put a symlink in its path.
+		hardened, open := filepath.Join(dir, "hardened"), filepath.Join(dir, "open")
+		plain := filepath.Join(open, "plain")
 		for _, d := range []string{hardened, plain} {
 			os.MkdirAll(d, 0o755)
 		}
+		os.Chmod(open, 0o777)
 		for _, args := range [][]string{{"--bind", hardened, hardened}, {"-o", "remount,bind,nosymfollow", hardened}} {
 			if out, err := exec.Command("mount", args...).CombinedOutput(); err != nil {
 				t.Fatalf("mount %v (needs root and Linux 5.10+): %v\n%s", args, err, out)
@@ -202,6 +206,7 @@ func TestDoctor(t *testing.T) {
 			fmt.Sprintf("mount root %s is on", plain),
 			"which follows symlinks",
 			"mount -o remount,bind,nosymfollow " + plain,
+			fmt.Sprintf("%s, above mount root %s, has mode 0777", open, plain),
 		} {
 			if !strings.Contains(out, want) {
 				t.Errorf("doctor output does not say %q:\n%s", want, out)

@@ -2,10 +2,12 @@ package main
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/xcsproxy/xcsproxy/policy"
 )
@@ -42,6 +44,31 @@ func (c *checkup) mountRoots(set *policy.Set) {
 			c.ok("mount root %s is on %s, mounted nosymfollow: a symlink put under it is never followed when the daemon mounts a bind", root, m.point)
 		default:
 			c.note("mount root %s is on %s, which follows symlinks: a writer under it that xcsproxy does not manage (XNAT does write there) could swap a directory for a symlink between xcsproxy's check and the daemon's mount. Unless something under it relies on symlinks, mount it nosymfollow: mount --bind %s %s && mount -o remount,bind,nosymfollow %s", root, m.point, real, real, real)
+		}
+		if dir, why, ok := writableAbove(real); ok {
+			c.note("%s, above mount root %s, %s: whoever can rename an entry there can put a symlink in the root's path, where no nosymfollow mount helps; make it root's alone (chown root: %s; chmod go-w %s)", dir, root, why, dir, dir)
+		}
+	}
+}
+
+// writableAbove finds the nearest directory above path that someone other
+// than root may rename entries in: one root does not own, or one group or
+// others may write without the sticky bit (in a sticky directory only an
+// entry's owner may rename it, and the entry below is checked in turn).
+func writableAbove(path string) (dir, why string, found bool) {
+	for d := filepath.Dir(path); ; d = filepath.Dir(d) {
+		var st syscall.Stat_t
+		if err := syscall.Stat(d, &st); err == nil {
+			mode := os.FileMode(st.Mode & 0o7777)
+			switch {
+			case st.Uid != 0:
+				return d, fmt.Sprintf("is owned by uid %d", st.Uid), true
+			case st.Mode&0o022 != 0 && st.Mode&syscall.S_ISVTX == 0:
+				return d, fmt.Sprintf("has mode %04o (group or others may write)", uint32(mode)), true
+			}
+		}
+		if d == "/" {
+			return "", "", false
 		}
 	}
 }

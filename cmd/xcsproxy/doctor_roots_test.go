@@ -1,6 +1,10 @@
 package main
 
-import "testing"
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
 
 func TestHoldingMountIsTheDeepestTopmostMountAboveAPath(t *testing.T) {
 	var mounts []mountEntry
@@ -48,5 +52,30 @@ func TestConfigRootsReadsThePathsOfMountsAllow(t *testing.T) {
 	}
 	if got := configRoots(map[string]any{}); got != nil {
 		t.Errorf("configRoots of no config = %q", got)
+	}
+}
+
+func TestWritableAboveFindsADirectorySomeoneElseMayRenameIn(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Fatal("this test needs root: it makes directories owned by root with chosen modes")
+	}
+	base := t.TempDir()
+	if err := os.Chmod(base, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	open, sticky := filepath.Join(base, "open"), filepath.Join(base, "sticky")
+	for dir, mode := range map[string]os.FileMode{open: 0o777, sticky: 0o777 | os.ModeSticky} {
+		if err := os.MkdirAll(filepath.Join(dir, "root"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(dir, mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if dir, why, found := writableAbove(filepath.Join(open, "root")); !found || dir != open {
+		t.Errorf("writableAbove under a world-writable directory = %q %q %v, want %q", dir, why, found, open)
+	}
+	if dir, why, found := writableAbove(filepath.Join(sticky, "root")); found {
+		t.Errorf("writableAbove under a sticky directory found %q (%s)", dir, why)
 	}
 }
