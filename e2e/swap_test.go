@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -214,5 +215,44 @@ func TestABindInsideAWritableBindCreatedMeanwhileIsRefusedAtStart(t *testing.T) 
 		if !strings.HasPrefix(st.State.StartedAt, "0001-") {
 			t.Errorf("container %s was started at %s", c[:12], st.State.StartedAt)
 		}
+	}
+}
+
+// bindMountNoSymFollow bind-mounts dir on itself with the nosymfollow option.
+func bindMountNoSymFollow(t *testing.T, dir string) {
+	t.Helper()
+	for _, args := range [][]string{{"--bind", dir, dir}, {"-o", "remount,bind,nosymfollow", dir}} {
+		if out, err := exec.Command("mount", args...).CombinedOutput(); err != nil {
+			t.Fatalf("mount %v (needs root and Linux 5.10+): %v\n%s", args, err, out)
+		}
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() })
+}
+
+// With mounts.require_nosymfollow on, a bind must lie on a mount that
+// follows no symlinks, where a swapped path makes the daemon's mount fail.
+func TestRequiredNoSymFollowRefusesBindsOnMountsThatFollowSymlinks(t *testing.T) {
+	dir := t.TempDir()
+	hardened, plain := filepath.Join(dir, "hardened"), filepath.Join(dir, "plain")
+	for _, d := range []string{filepath.Join(hardened, "job", "y"), filepath.Join(plain, "job")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bindMountNoSymFollow(t, hardened)
+	config := strings.NewReplacer(archiveRoot, plain, buildRoot, hardened).Replace(testConfig())
+	config = strings.Replace(config, "mounts:\n", "mounts:\n  require_nosymfollow: true\n", 1)
+	p := startProxy(t, "--policies", policyDir(t, config))
+
+	runAttacks(t, p, []attack{
+		{name: "a bind on a mount that follows symlinks", method: "POST", path: "/containers/create",
+			body: createBody(fmt.Sprintf(`{"Binds":[%q]}`, filepath.Join(plain, "job")+":/in:ro")), reason: "mounts.require_nosymfollow"},
+	})
+	id := createReaderOfY(t, p, filepath.Join(hardened, "job"))
+	// What the option buys: the path swapped after the create is not
+	// followed, and the daemon refuses to mount it.
+	swapForRoot(t, filepath.Join(hardened, "job"))
+	if err := docker.ContainerStart(ctxFor(t, time.Minute), id, container.StartOptions{}); err == nil {
+		t.Fatal("the daemon started a container whose bind was swapped for a symlink on a nosymfollow mount")
 	}
 }

@@ -17,6 +17,7 @@ bad_settings := {
 	"defaults.pids_limit": {"defaults": {"pids_limit": 1.5}},
 	"mounts.alow": {"mounts": {"alow": []}},
 	"mounts.allow": {"mounts": {"allow": ["/data/xnat/archive"]}},
+	"mounts.require_nosymfollow": {"mounts": {"require_nosymfollow": "on"}},
 	"labels.team": {"labels": {"team": 7}},
 	"capabilities": {"capabilities": ["SYS_PTRACE"]},
 }

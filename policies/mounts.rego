@@ -107,6 +107,14 @@ deny contains msg if {
 	msg := sprintf("%s is writable above %s: it could swap a directory on that path for a symlink to anywhere, and the daemon follows it when it mounts that", [describe(m), m.holds_binds_of])
 }
 
+deny contains msg if {
+	data.config.mounts.require_nosymfollow == true
+	some m in input.mounts
+	m.host_path != ""
+	object.get(m, "nosymfollow", false) != true
+	msg := sprintf("%s: %s is on a mount that follows symlinks, and mounts.require_nosymfollow is on: mount it nosymfollow (xcsproxy doctor gives the commands)", [describe(m), m.resolved])
+}
+
 default volumes_allowed := []
 
 volumes_allowed := data.config.mounts.volumes

@@ -136,3 +136,11 @@ test_a_start_is_judged_on_the_containers_mounts_but_not_for_its_own_volumes if {
 	now_a_symlink_to_root := mount({"host_path": "/data/xnat/build/1/y", "resolved": "/"})
 	count(mounts.deny) == 1 with input as object.union(start, {"mounts": [now_a_symlink_to_root]}) with data.config as cfg
 }
+
+test_a_host_path_on_a_mount_that_follows_symlinks_is_denied_when_nosymfollow_is_required if {
+	require := object.union(cfg, {"mounts": {"require_nosymfollow": true}})
+	some msg in mounts.deny with input as {"mounts": [mount({"nosymfollow": false})]} with data.config as require
+	contains(msg, "mounts.require_nosymfollow")
+	count(mounts.deny) == 0 with input as {"mounts": [mount({"nosymfollow": true})]} with data.config as require
+	count(mounts.deny) == 0 with input as {"mounts": [mount({"nosymfollow": false})]} with data.config as cfg
+}

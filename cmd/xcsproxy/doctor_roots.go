@@ -41,7 +41,7 @@ func (c *checkup) mountRoots(set *policy.Set) {
 		case !ok:
 			c.note("mount root %s: no mount found for %s in /proc/self/mountinfo", root, real)
 		case m.noSymFollow:
-			c.ok("mount root %s is on %s, mounted nosymfollow: a symlink put under it is never followed when the daemon mounts a bind", root, m.point)
+			c.ok("mount root %s is on %s, mounted nosymfollow: a symlink put under it is never followed when the daemon mounts a bind (mounts.require_nosymfollow: true keeps it so)", root, m.point)
 		default:
 			c.note("mount root %s is on %s, which follows symlinks: a writer under it that xcsproxy does not manage (XNAT does write there) could swap a directory for a symlink between xcsproxy's check and the daemon's mount. Unless something under it relies on symlinks, mount it nosymfollow: mount --bind %s %s && mount -o remount,bind,nosymfollow %s", root, m.point, real, real, real)
 		}
