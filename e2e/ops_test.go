@@ -190,12 +190,7 @@ func TestDoctor(t *testing.T) {
 			os.MkdirAll(d, 0o755)
 		}
 		os.Chmod(open, 0o777)
-		for _, args := range [][]string{{"--bind", hardened, hardened}, {"-o", "remount,bind,nosymfollow", hardened}} {
-			if out, err := exec.Command("mount", args...).CombinedOutput(); err != nil {
-				t.Fatalf("mount %v (needs root and Linux 5.10+): %v\n%s", args, err, out)
-			}
-		}
-		t.Cleanup(func() { exec.Command("umount", "-l", hardened).Run() })
+		bindMountNoSymFollow(t, hardened)
 		config := strings.NewReplacer(archiveRoot, plain, buildRoot, hardened).Replace(testConfig())
 		out, err := xcsproxy(t, append(good(dir), "--policies", policyDir(t, config))...)
 		if err != nil || !strings.Contains(out, "all well") {
