@@ -225,6 +225,20 @@ func runServe(ctx context.Context, o *serveOptions) error {
 	launcher.Gate = p
 	var servers []server
 	errc := make(chan error, len(listeners)+1)
+	// The admin endpoint first: once a client is answered on the API
+	// sockets, health checks are answered too, and an admin address that
+	// cannot be had stops the start before any request is served.
+	if o.adminListen != "" {
+		auditLog := o.auditLog
+		if auditLog == "none" {
+			auditLog = ""
+		}
+		adminSrv, err := startAdmin(o.adminListen, admin{engine: engine, up: up, p: p, auditLog: auditLog, registry: registry, pprof: o.pprof})
+		if err != nil {
+			return err
+		}
+		servers = append(servers, adminSrv)
+	}
 	limit := &proxy.ConnLimit{Max: o.maxConnsPerClient}
 	for i, l := range listeners {
 		srv := &http1.Server{
@@ -239,17 +253,6 @@ func runServe(ctx context.Context, o *serveOptions) error {
 		}
 		servers = append(servers, srv)
 		go func(l net.Listener) { errc <- srv.Serve(l) }(l)
-	}
-	if o.adminListen != "" {
-		auditLog := o.auditLog
-		if auditLog == "none" {
-			auditLog = ""
-		}
-		adminSrv, err := startAdmin(o.adminListen, admin{engine: engine, up: up, p: p, auditLog: auditLog, registry: registry, pprof: o.pprof})
-		if err != nil {
-			return err
-		}
-		servers = append(servers, adminSrv)
 	}
 	log.Info("serving", "listen", o.listen, "upstream", o.upstream, "policy_revision", set.Revision, "version", version)
 
