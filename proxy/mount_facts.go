@@ -165,7 +165,7 @@ func (f *Facts) setHostPath(fact map[string]any, p string) {
 	resolved := resolveHostPath(clean)
 	fact["host_path"] = clean
 	fact["resolved"] = resolved
-	fact["nosymfollow"] = onNoSymFollowMount(resolved)
+	fact["nosymfollow"] = OnNoSymFollowMount(resolved)
 	if fi, err := os.Stat(resolved); err == nil && fi.Mode()&os.ModeSocket != 0 {
 		fact["is_socket"] = true
 	}
@@ -181,9 +181,10 @@ func (f *Facts) setHostPath(fact map[string]any, p string) {
 // (Linux 5.10+, ST_NOSYMFOLLOW in <linux/statfs.h>; x/sys/unix lacks it).
 const stNoSymFollow = 0x2000
 
-// onNoSymFollowMount reports whether path, or the deepest part of it that
-// exists, lies on a mount that follows no symlinks.
-func onNoSymFollowMount(path string) bool {
+// OnNoSymFollowMount reports whether path, or the deepest part of it that
+// exists, lies on a mount that follows no symlinks: the policy's
+// nosymfollow fact, and what doctor reports for each mount root.
+func OnNoSymFollowMount(path string) bool {
 	for p := path; ; p = filepath.Dir(p) {
 		var st syscall.Statfs_t
 		if err := syscall.Statfs(p, &st); err == nil {
