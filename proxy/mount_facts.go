@@ -10,6 +10,7 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/mount"
+	"github.com/docker/docker/api/types/volume"
 	"github.com/docker/docker/client"
 )
 
@@ -115,20 +116,29 @@ func (f *Facts) bindMount(ctx context.Context, spec, volumeDriver string) (map[s
 // and reports whether it does; a local volume created with o=bind reaches
 // its device on the host.
 func (f *Facts) existingVolume(ctx context.Context, fact map[string]any, name string) (bool, error) {
-	if name == "" {
-		return false, nil
-	}
-	v, err := f.api.VolumeInspect(ctx, name)
-	if client.IsErrNotFound(err) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("inspecting volume %s: %w", name, err)
+	v, err := f.volume(ctx, name)
+	if v == nil || err != nil {
+		return false, err
 	}
 	fact["volume_driver"] = v.Driver
 	fact["volume_exists"] = true
 	f.setVolumeDevice(fact, v.Options)
 	return true, nil
+}
+
+// volume looks up a named volume; nil when there is none by that name.
+func (f *Facts) volume(ctx context.Context, name string) (*volume.Volume, error) {
+	if name == "" {
+		return nil, nil
+	}
+	v, err := f.api.VolumeInspect(ctx, name)
+	if client.IsErrNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("inspecting volume %s: %w", name, err)
+	}
+	return &v, nil
 }
 
 // setVolumeDevice records the host path of a local-driver volume that binds

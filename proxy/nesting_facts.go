@@ -10,7 +10,6 @@ import (
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/mount"
 	"github.com/docker/docker/api/types/swarm"
-	"github.com/docker/docker/client"
 )
 
 // The daemon follows symlinks in a bind's source when it mounts it, at each
@@ -205,22 +204,15 @@ func (f *Facts) bindHolders(ctx context.Context, self notSelf) ([]bindHolder, er
 // volumeDirectory is the host directory a named local volume binds, or ""
 // (remembered in seen: many containers may share a volume).
 func (f *Facts) volumeDirectory(ctx context.Context, seen map[string]string, name string) (string, error) {
-	if name == "" {
-		return "", nil
-	}
 	if dir, ok := seen[name]; ok {
 		return dir, nil
 	}
-	v, err := f.api.VolumeInspect(ctx, name)
-	if client.IsErrNotFound(err) {
-		seen[name] = ""
-		return "", nil
-	}
+	v, err := f.volume(ctx, name)
 	if err != nil {
-		return "", fmt.Errorf("inspecting volume %s: %w", name, err)
+		return "", err
 	}
 	dir := ""
-	if v.Driver == "local" && filepath.IsAbs(v.Options["device"]) {
+	if v != nil && v.Driver == "local" && filepath.IsAbs(v.Options["device"]) {
 		dir = v.Options["device"]
 	}
 	seen[name] = dir
