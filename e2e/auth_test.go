@@ -41,10 +41,8 @@ func TestALoginCheckReachesNoHostImagesDoNotComeFrom(t *testing.T) {
 	}
 
 	// The control: the daemon itself does call such a host.
-	direct := &http.Client{Transport: &http.Transport{Dial: func(string, string) (net.Conn, error) {
-		return net.Dial("unix", "/var/run/docker.sock")
-	}}}
-	status, msg := send(t, direct, attack{method: "POST", path: "/auth", body: login(addr)})
+	daemon := &proxyProc{Sock: "/var/run/docker.sock"}
+	status, msg := send(t, daemon.HTTP(), attack{method: "POST", path: "/auth", body: login(addr)})
 	if calls.Load() == 0 {
 		t.Fatalf("the daemon did not call %s on a direct login check (%d %s); the attack below proves nothing", addr, status, msg)
 	}
