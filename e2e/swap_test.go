@@ -160,13 +160,7 @@ func TestABindThatBecameASymlinkIsRefusedAtStart(t *testing.T) {
 	if status != http.StatusForbidden || !strings.Contains(msg, "not under an allowed root") {
 		t.Errorf("start answered %d %q, want 403 naming the root", status, msg)
 	}
-	c, err := docker.ContainerInspect(ctx, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.State.Running || !strings.HasPrefix(c.State.StartedAt, "0001-") {
-		t.Errorf("the container was started (running %v, started at %s)", c.State.Running, c.State.StartedAt)
-	}
+	assertNeverStarted(t, ctx, id)
 
 	// Put back as it was, the directory starts: the start check is no
 	// blanket refusal.
@@ -180,6 +174,33 @@ func TestABindThatBecameASymlinkIsRefusedAtStart(t *testing.T) {
 	if status, msg := send(t, p.HTTP(), attack{method: "POST", path: "/containers/" + id + "/start"}); status != http.StatusNoContent {
 		t.Fatalf("start of the restored container answered %d %q", status, msg)
 	}
+}
+
+// assertNeverStarted fails the test if the daemon ever started container id.
+func assertNeverStarted(t *testing.T, ctx context.Context, id string) {
+	t.Helper()
+	c, err := docker.ContainerInspect(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.State.Running || !strings.HasPrefix(c.State.StartedAt, "0001-") {
+		t.Errorf("container %s was started (running %v, started at %s)", id[:12], c.State.Running, c.State.StartedAt)
+	}
+}
+
+// A restart mounts the binds again too; with the endpoint allowed, it is
+// judged as a start is.
+func TestABindThatBecameASymlinkIsRefusedAtRestart(t *testing.T) {
+	ctx := ctxFor(t, 2*time.Minute)
+	p := startProxy(t, "--policies", policyDir(t, testConfig("container.restart")))
+	dir := jobDir(t, "swap-restart")
+	id := createReaderOfY(t, p, dir)
+	swapForRoot(t, dir)
+	status, msg := send(t, p.HTTP(), attack{method: "POST", path: "/containers/" + id + "/restart"})
+	if status != http.StatusForbidden || !strings.Contains(msg, "not under an allowed root") {
+		t.Errorf("restart answered %d %q, want 403 naming the root", status, msg)
+	}
+	assertNeverStarted(t, ctx, id)
 }
 
 // Two jobs created in the same instant are each judged without the other;
@@ -208,13 +229,7 @@ func TestABindInsideAWritableBindCreatedMeanwhileIsRefusedAtStart(t *testing.T) 
 		t.Errorf("the other job's start answered %d %q, want 403 naming the bind it holds", status, msg)
 	}
 	for _, c := range []string{id, other.ID} {
-		st, err := docker.ContainerInspect(ctx, c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !strings.HasPrefix(st.State.StartedAt, "0001-") {
-			t.Errorf("container %s was started at %s", c[:12], st.State.StartedAt)
-		}
+		assertNeverStarted(t, ctx, c)
 	}
 }
 
