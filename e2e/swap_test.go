@@ -271,3 +271,37 @@ func TestRequiredNoSymFollowRefusesBindsOnMountsThatFollowSymlinks(t *testing.T)
 		t.Fatal("the daemon started a container whose bind was swapped for a symlink on a nosymfollow mount")
 	}
 }
+
+// A swarm service's tasks start without passing xcsproxy, so its writable
+// binds hold a directory as a container's do, and a container's binds hold
+// against a service's. Both directions, with services listed from swarm.
+func TestBindsNestedWithAServicesBindsAreRefused(t *testing.T) {
+	joinSwarm(t)
+	p := startProxy(t)
+	// Only this test binds anything under dir, so the holder named is
+	// the service.
+	dir := jobDir(t, "swap-service")
+	held := filepath.Join(dir, "held")
+	if err := os.Mkdir(held, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	spec := func(name, bind string, readOnly bool) string {
+		return fmt.Sprintf(`{"Name":%q,"TaskTemplate":{"ContainerSpec":{"Image":%q,"Args":["sleep","30"],"Mounts":[{"Type":"bind","Source":%q,"Target":"/b","ReadOnly":%v}]}},"Mode":{"Replicated":{"Replicas":0}}}`,
+			name, testImage, bind, readOnly)
+	}
+	name := fmt.Sprintf("xcs-swap-holder-%d", time.Now().UnixNano())
+	status, msg := send(t, p.HTTP(), attack{method: "POST", path: "/services/create", body: spec(name, held, false)})
+	if status != http.StatusCreated {
+		t.Fatalf("the holding service was not created: %d %s", status, msg)
+	}
+	t.Cleanup(func() { docker.ServiceRemove(ctxFor(t, time.Minute), name) })
+
+	runAttacks(t, p, []attack{
+		{name: "a container bind below a service's writable bind", method: "POST", path: "/containers/create",
+			body: readHostnameBody(filepath.Join(held, "y") + ":/host:ro"), reason: "lies inside service " + name},
+		{name: "a service bind below a service's writable bind", method: "POST", path: "/services/create",
+			body: spec(name+"-2", filepath.Join(held, "y"), true), reason: "lies inside service " + name},
+		{name: "a service writable above a service's bind", method: "POST", path: "/services/create",
+			body: spec(name+"-3", dir, false), reason: "is writable above service " + name},
+	})
+}
