@@ -55,13 +55,15 @@ type notSelf struct {
 // markNesting adds inside_writable_of and holds_binds_of to each mount fact
 // with a host path. It asks the daemon only when there is one.
 func (f *Facts) markNesting(ctx context.Context, mounts []any, self notSelf) error {
-	var withPath []map[string]any
+	var facts []map[string]any
+	var binds []heldBind // each fact's paths, and whether it is writable
 	for _, m := range mounts {
 		if fact, ok := m.(map[string]any); ok && fact["host_path"] != "" {
-			withPath = append(withPath, fact)
+			facts = append(facts, fact)
+			binds = append(binds, heldBind{paths: bothPaths(fact["host_path"].(string), fact["resolved"].(string)), writable: fact["read_only"] != true})
 		}
 	}
-	if len(withPath) == 0 {
+	if len(facts) == 0 {
 		return nil
 	}
 	holders, err := f.bindHolders(ctx, self)
@@ -71,27 +73,18 @@ func (f *Facts) markNesting(ctx context.Context, mounts []any, self notSelf) err
 	// The request's own writable binds hold its other paths too: the
 	// container can swap a directory below one of them while it runs, and
 	// a restart (by a restart policy, or swarm's for a task) mounts again.
-	own := bindHolder{own: true}
-	for _, fact := range withPath {
-		if fact["read_only"] != true {
-			own.binds = append(own.binds, heldBind{paths: bothPaths(fact["host_path"].(string), fact["resolved"].(string)), writable: true})
-		}
-	}
-	if len(own.binds) > 0 {
-		holders = append(holders, own)
-	}
-	for _, fact := range withPath {
-		paths := bothPaths(fact["host_path"].(string), fact["resolved"].(string))
-		writable := fact["read_only"] != true
+	holders = append(holders, bindHolder{own: true, binds: binds})
+	for i, fact := range facts {
+		mine := binds[i]
 		for _, h := range holders {
 			for _, b := range h.binds {
 				if fact["inside_writable_of"] == "" && b.writable {
-					if dir, ok := anyInside(paths, b.paths); ok {
+					if dir, ok := anyInside(mine.paths, b.paths); ok {
 						fact["inside_writable_of"] = fmt.Sprintf("%s writable bind of %s", h.whose(), dir)
 					}
 				}
-				if fact["holds_binds_of"] == "" && writable && !h.own {
-					if _, ok := anyInside(b.paths, paths); ok {
+				if fact["holds_binds_of"] == "" && mine.writable && !h.own {
+					if _, ok := anyInside(b.paths, mine.paths); ok {
 						fact["holds_binds_of"] = fmt.Sprintf("%s bind of %s", h.whose(), b.paths[0])
 					}
 				}
