@@ -145,34 +145,38 @@ func symlinkTo(t *testing.T, dir string) string {
 	return link
 }
 
-// A start is judged again on the container's own binds: a path that became
-// a symlink to / after the create (written there by XNAT, a container from
-// before xcsproxy, or one created in the same instant) is refused when the
-// daemon would mount it.
-func TestABindThatBecameASymlinkIsRefusedAtStart(t *testing.T) {
+// A start is judged again on the container's own binds, and so is a
+// restart (with the endpoint allowed): a path that became a symlink to /
+// after the create (written there by XNAT, a container from before
+// xcsproxy, or one created in the same instant) is refused when the daemon
+// would mount it.
+func TestABindThatBecameASymlinkIsRefusedWhenMountedAgain(t *testing.T) {
 	ctx := ctxFor(t, 2*time.Minute)
-	p := startProxy(t)
-	dir := jobDir(t, "swap-start")
-	id := createReaderOfY(t, p, dir)
-	swapForRoot(t, dir)
+	p := startProxy(t, "--policies", policyDir(t, testConfig("container.restart")))
+	for _, endpoint := range []string{"start", "restart"} {
+		t.Run(endpoint, func(t *testing.T) {
+			dir := jobDir(t, "swap-"+endpoint)
+			id := createReaderOfY(t, p, dir)
+			swapForRoot(t, dir)
+			status, msg := send(t, p.HTTP(), attack{method: "POST", path: "/containers/" + id + "/" + endpoint})
+			if status != http.StatusForbidden || !strings.Contains(msg, "not under an allowed root") {
+				t.Errorf("%s answered %d %q, want 403 naming the root", endpoint, status, msg)
+			}
+			assertNeverStarted(t, ctx, id)
 
-	status, msg := send(t, p.HTTP(), attack{method: "POST", path: "/containers/" + id + "/start"})
-	if status != http.StatusForbidden || !strings.Contains(msg, "not under an allowed root") {
-		t.Errorf("start answered %d %q, want 403 naming the root", status, msg)
-	}
-	assertNeverStarted(t, ctx, id)
-
-	// Put back as it was, the directory starts: the start check is no
-	// blanket refusal.
-	y := filepath.Join(dir, "y")
-	if err := os.Remove(y); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Mkdir(y, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if status, msg := send(t, p.HTTP(), attack{method: "POST", path: "/containers/" + id + "/start"}); status != http.StatusNoContent {
-		t.Fatalf("start of the restored container answered %d %q", status, msg)
+			// Put back as it was, the directory starts: the check is no
+			// blanket refusal.
+			y := filepath.Join(dir, "y")
+			if err := os.Remove(y); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Mkdir(y, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if status, msg := send(t, p.HTTP(), attack{method: "POST", path: "/containers/" + id + "/" + endpoint}); status != http.StatusNoContent {
+				t.Fatalf("%s of the restored container answered %d %q", endpoint, status, msg)
+			}
+		})
 	}
 }
 
@@ -186,21 +190,6 @@ func assertNeverStarted(t *testing.T, ctx context.Context, id string) {
 	if c.State.Running || !strings.HasPrefix(c.State.StartedAt, "0001-") {
 		t.Errorf("container %s was started (running %v, started at %s)", id[:12], c.State.Running, c.State.StartedAt)
 	}
-}
-
-// A restart mounts the binds again too; with the endpoint allowed, it is
-// judged as a start is.
-func TestABindThatBecameASymlinkIsRefusedAtRestart(t *testing.T) {
-	ctx := ctxFor(t, 2*time.Minute)
-	p := startProxy(t, "--policies", policyDir(t, testConfig("container.restart")))
-	dir := jobDir(t, "swap-restart")
-	id := createReaderOfY(t, p, dir)
-	swapForRoot(t, dir)
-	status, msg := send(t, p.HTTP(), attack{method: "POST", path: "/containers/" + id + "/restart"})
-	if status != http.StatusForbidden || !strings.Contains(msg, "not under an allowed root") {
-		t.Errorf("restart answered %d %q, want 403 naming the root", status, msg)
-	}
-	assertNeverStarted(t, ctx, id)
 }
 
 // Two jobs created in the same instant are each judged without the other;
