@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/swarm"
 	"github.com/docker/docker/pkg/stdcopy"
 )
 
@@ -293,4 +295,97 @@ func TestBindsNestedWithAServicesBindsAreRefused(t *testing.T) {
 		{name: "a service writable above a service's bind", method: "POST", path: "/services/create",
 			body: spec(name+"-3", dir, false), reason: "is writable above service " + name},
 	})
+}
+
+// Swarm starts a service's tasks without asking xcsproxy, so a service's
+// binds are judged only at its create. Two creates whose binds nest, sent at
+// the same instant, could each be judged before the other exists; xcsproxy
+// takes them one at a time, so the second always sees the first.
+func TestServiceCreatesWhoseBindsNestSentAtOnceAreNeverBothAllowed(t *testing.T) {
+	joinSwarm(t)
+	p := startProxy(t)
+	hc := p.HTTP()
+	spec := func(name, bind string, readOnly bool) string {
+		return fmt.Sprintf(`{"Name":%q,"Labels":{"xcs-race":"1"},"TaskTemplate":{"ContainerSpec":{"Image":%q,"Args":["sleep","30"],"Mounts":[{"Type":"bind","Source":%q,"Target":"/b","ReadOnly":%v}]}},"Mode":{"Replicated":{"Replicas":0}}}`,
+			name, testImage, bind, readOnly)
+	}
+	create := func(body string) (int, string, error) {
+		req, err := http.NewRequest("POST", "http://docker/services/create", strings.NewReader(body))
+		if err != nil {
+			return 0, "", err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := hc.Do(req)
+		if err != nil {
+			return 0, "", err
+		}
+		defer resp.Body.Close()
+		raw, err := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(raw), err
+	}
+	const rounds = 8
+	for round := 1; round <= rounds; round++ {
+		dir := jobDir(t, "race")
+		base := fmt.Sprintf("xcs-race-%d-%d", round, time.Now().UnixNano())
+		bodies := []string{
+			spec(base+"-writer", dir, false),
+			spec(base+"-reader", filepath.Join(dir, "y"), true),
+		}
+		type answer struct {
+			status int
+			msg    string
+			err    error
+		}
+		answers := make([]answer, len(bodies))
+		ready := make(chan struct{})
+		done := make(chan int)
+		for i, body := range bodies {
+			go func() {
+				<-ready
+				status, msg, err := create(body)
+				answers[i] = answer{status, msg, err}
+				done <- i
+			}()
+		}
+		close(ready)
+		for range bodies {
+			<-done
+		}
+		ctx := ctxFor(t, time.Minute)
+		names := []string{base + "-writer", base + "-reader"}
+		created := 0
+		for i, a := range answers {
+			if a.err != nil {
+				t.Fatalf("round %d: %s: %v", round, names[i], a.err)
+			}
+			exists := serviceExists(t, ctx, names[i])
+			if exists {
+				t.Cleanup(func() { docker.ServiceRemove(ctxFor(t, time.Minute), names[i]) })
+			}
+			switch {
+			case a.status == http.StatusCreated && exists:
+				created++
+			case a.status == http.StatusForbidden && !exists && strings.Contains(a.msg, "xcsproxy: denied"):
+			default:
+				t.Fatalf("round %d: %s got %d %s, and the service exists: %v", round, names[i], a.status, a.msg, exists)
+			}
+		}
+		if created != 1 {
+			t.Fatalf("round %d: %d of the two services whose binds nest were created; want exactly one", round, created)
+		}
+	}
+}
+
+func serviceExists(t *testing.T, ctx context.Context, name string) bool {
+	t.Helper()
+	list, err := docker.ServiceList(ctx, swarm.ServiceListOptions{Filters: filters.NewArgs(filters.Arg("name", name))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range list {
+		if s.Spec.Name == name {
+			return true
+		}
+	}
+	return false
 }
