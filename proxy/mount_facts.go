@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/mount"
@@ -176,6 +175,7 @@ func (f *Facts) setHostPath(fact map[string]any, p string) {
 	fact["host_path"] = clean
 	fact["resolved"] = resolved
 	fact["nosymfollow"] = OnNoSymFollowMount(resolved)
+	fact["nosuid"], fact["nodev"] = NoSuidNoDev(resolved)
 	if fi, err := os.Stat(resolved); err == nil && fi.Mode()&os.ModeSocket != 0 {
 		fact["is_socket"] = true
 	}
@@ -183,25 +183,6 @@ func (f *Facts) setHostPath(fact map[string]any, p string) {
 		if within(prot, resolved) {
 			fact["covers_protected"] = prot
 			break
-		}
-	}
-}
-
-// stNoSymFollow is statfs's flag for a mount with the nosymfollow option
-// (Linux 5.10+, ST_NOSYMFOLLOW in <linux/statfs.h>; x/sys/unix lacks it).
-const stNoSymFollow = 0x2000
-
-// OnNoSymFollowMount reports whether path, or the deepest part of it that
-// exists, lies on a mount that follows no symlinks: the policy's
-// nosymfollow fact, and what doctor reports for each mount root.
-func OnNoSymFollowMount(path string) bool {
-	for p := path; ; p = filepath.Dir(p) {
-		var st syscall.Statfs_t
-		if err := syscall.Statfs(p, &st); err == nil {
-			return st.Flags&stNoSymFollow != 0
-		}
-		if p == "/" || p == "." {
-			return false
 		}
 	}
 }
