@@ -39,6 +39,7 @@ type environment struct {
 	// The Container Service's mount roots for the run: a session directory
 	// in the archive, and the build root jobs get output directories in.
 	archiveRoot, buildRoot, session string
+	hardened                        bool // buildRoot is mounted on itself nosuid,nodev
 	jobs                            atomic.Int64
 }
 
@@ -54,6 +55,13 @@ func setup(ctx context.Context) (*environment, error) {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return nil, err
 		}
+	}
+	// A site mounts its writable root nosuid,nodev, or the default pack
+	// refuses writable binds in it; that takes root. Without it the run
+	// turns the rule off, and says so.
+	env.hardened = hardenRoot(env.buildRoot) == nil
+	if !env.hardened {
+		fmt.Fprintln(os.Stderr, "bench: could not mount the build root nosuid,nodev (needs root); this run turns mounts.require_nosuid_nodev off")
 	}
 	if env.docker, err = client.NewClientWithOpts(client.WithHost("unix:///var/run/docker.sock"), client.WithAPIVersionNegotiation()); err != nil {
 		return nil, err
@@ -74,7 +82,7 @@ func setup(ctx context.Context) (*environment, error) {
 	if err := importImage(ctx, env.docker, logger); err != nil {
 		return nil, err
 	}
-	pol, err := policyDir(dir, env.archiveRoot, env.buildRoot)
+	pol, err := policyDir(dir, env.archiveRoot, env.buildRoot, env.hardened)
 	if err != nil {
 		return nil, err
 	}
@@ -124,13 +132,31 @@ func (e *environment) close() {
 			e.cmd.Process.Kill()
 		}
 	}
+	if e.hardened {
+		exec.Command("umount", "-l", e.buildRoot).Run()
+	}
 	os.RemoveAll(e.dir)
+}
+
+// hardenRoot bind-mounts dir on itself with nosuid and nodev, as
+// docs/deploy.md has a site do.
+func hardenRoot(dir string) error {
+	for _, args := range [][]string{{"--bind", dir, dir}, {"-o", "remount,bind,nosuid,nodev", dir}} {
+		if out, err := exec.Command("mount", args...).CombinedOutput(); err != nil {
+			if args[0] != "--bind" {
+				exec.Command("umount", "-l", dir).Run()
+			}
+			return fmt.Errorf("mount %v: %v: %s", args, err, out)
+		}
+	}
+	return nil
 }
 
 // policyDir is the embedded pack with a config.yaml that allows the bench
 // image and the run's archive (read-only) and build roots: the default
-// rules, the audit log on.
-func policyDir(dir, archiveRoot, buildRoot string) (string, error) {
+// rules, the audit log on (and mounts.require_nosuid_nodev off when the
+// build root could not be hardened).
+func policyDir(dir, archiveRoot, buildRoot string, hardened bool) (string, error) {
 	pol := filepath.Join(dir, "policies")
 	if err := os.CopyFS(pol, policies.FS); err != nil {
 		return "", err
@@ -145,7 +171,11 @@ func policyDir(dir, archiveRoot, buildRoot string) (string, error) {
 		{"    - docker.io/xnat/*", "    - docker.io/xnat/*\n    - docker.io/xcsproxy-bench/*"},
 		{"    - path: /data/xnat/archive\n", fmt.Sprintf("    - path: %s\n", archiveRoot)},
 		{"    - path: /data/xnat/build\n", fmt.Sprintf("    - path: %s\n", buildRoot)},
+		{"  require_nosuid_nodev: true\n", "  require_nosuid_nodev: false\n"},
 	} {
+		if hardened && strings.HasPrefix(r.old, "  require_nosuid_nodev") {
+			continue
+		}
 		if !strings.Contains(text, r.old) {
 			return "", fmt.Errorf("the embedded config.yaml no longer has %q to replace", r.old)
 		}

@@ -43,6 +43,12 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
+	// Before the removal: setup mounts the build root on itself.
+	defer func() {
+		if buildRoot != "" {
+			unmount(buildRoot)
+		}
+	}()
 	if err := setup(dir); err != nil {
 		// No skipping: a missing daemon is a failure, in CI and everywhere.
 		fmt.Fprintln(os.Stderr, "e2e setup FAILED:", err)
@@ -59,6 +65,11 @@ func setup(dir string) error {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return err
 		}
+	}
+	// The writable root is hardened as docs/deploy.md says, or the default
+	// pack refuses every writable bind in it (mounts.require_nosuid_nodev).
+	if err := mountOnItself(buildRoot, "nosuid,nodev"); err != nil {
+		return err
 	}
 	binary = filepath.Join(dir, "xcsproxy")
 	// The race detector watches the real server process too; startProxy
@@ -98,7 +109,7 @@ func importImage(ctx context.Context, tool, ref string, labels map[string]string
 	tw.WriteHeader(&tar.Header{Name: "tmp/", Typeflag: tar.TypeDir, Mode: 0o1777})
 	tw.WriteHeader(&tar.Header{Name: "bin/tool", Mode: 0o755, Size: int64(len(bin))})
 	tw.Write(bin)
-	for _, name := range []string{"echo", "cat", "read", "sleep", "tick", "both", "err", "sh"} {
+	for _, name := range []string{"echo", "cat", "read", "sleep", "tick", "both", "err", "sh", "plant", "mknod", "euid"} {
 		tw.WriteHeader(&tar.Header{Name: "bin/" + name, Typeflag: tar.TypeSymlink, Linkname: "tool"})
 	}
 	if err := tw.Close(); err != nil {

@@ -13,7 +13,7 @@ import data.xcsproxy.lib
 schema := {
 	"endpoints": {"allow_extra": "list of strings"},
 	"images": {"allow": "list of strings", "require_command": "boolean"},
-	"mounts": {"allow": "list of roots", "volumes": "list of strings", "require_nosymfollow": "boolean"},
+	"mounts": {"allow": "list of roots", "volumes": "list of strings", "require_nosymfollow": "boolean", "require_nosuid_nodev": "boolean"},
 	"networks": {"allow": "list of strings"},
 	"runtimes": {"allow": "list of strings"},
 	"capabilities": {"add_allow": "list of strings"},

@@ -115,6 +115,29 @@ deny contains msg if {
 	msg := sprintf("%s: %s is on a mount that follows symlinks, and mounts.require_nosymfollow is on: mount it nosymfollow (xcsproxy doctor gives the commands)", [describe(m), m.resolved])
 }
 
+# A job that runs as root (most images do) owns what it writes in a
+# writable bind, so it can leave a set-user-ID root program there, a program
+# with file capabilities, or a device node for the host's disk. On the host,
+# whoever can reach the directory (XNAT, which reads the outputs, or whoever
+# has taken it over) runs the one or opens the other and is root. A mount
+# with nosuid and nodev ignores all three. On unless config.yaml turns it
+# off; a read-only bind leaves nothing behind.
+default require_nosuid_nodev := true
+
+require_nosuid_nodev := data.config.mounts.require_nosuid_nodev
+
+missing_hardening(m) := [opt | some opt in ["nosuid", "nodev"]; object.get(m, opt, false) != true]
+
+deny contains msg if {
+	require_nosuid_nodev == true
+	some m in input.mounts
+	m.host_path != ""
+	m.read_only != true
+	missing := missing_hardening(m)
+	count(missing) > 0
+	msg := sprintf("%s is writable on a mount without %s: a job running as root could leave a set-user-ID root program or a device node in %s for anyone on the host who can reach it to run or open; mount the root nosuid,nodev (xcsproxy doctor gives the commands), or set mounts.require_nosuid_nodev: false in config.yaml to accept that", [describe(m), concat(" and ", missing), m.resolved])
+}
+
 default volumes_allowed := []
 
 volumes_allowed := data.config.mounts.volumes

@@ -9,6 +9,7 @@ mount(over) := object.union(
 		"origin": "Binds", "type": "bind", "source": "/data/xnat/build/1", "target": "/output",
 		"read_only": false, "propagation": "", "host_path": "/data/xnat/build/1", "resolved": "/data/xnat/build/1",
 		"is_socket": false, "covers_protected": "", "volume_name": "", "volume_driver": "", "error": "",
+		"nosuid": true, "nodev": true,
 	},
 	over,
 )
@@ -143,4 +144,28 @@ test_a_host_path_on_a_mount_that_follows_symlinks_is_denied_when_nosymfollow_is_
 	contains(msg, "mounts.require_nosymfollow")
 	count(mounts.deny) == 0 with input as {"mounts": [mount({"nosymfollow": true})]} with data.config as require
 	count(mounts.deny) == 0 with input as {"mounts": [mount({"nosymfollow": false})]} with data.config as cfg
+}
+
+test_a_writable_bind_on_a_mount_that_honours_setuid_bits_or_devices_is_denied if {
+	some msg in mounts.deny with input as {"mounts": [mount({"nosuid": false})]} with data.config as cfg
+	contains(msg, "without nosuid")
+	some msg2 in mounts.deny with input as {"mounts": [mount({"nodev": false})]} with data.config as cfg
+	contains(msg2, "without nodev")
+	some both in mounts.deny with input as {"mounts": [mount({"nosuid": false, "nodev": false})]} with data.config as cfg
+	contains(both, "without nosuid and nodev")
+	contains(both, "mounts.require_nosuid_nodev: false")
+}
+
+test_a_mount_whose_options_are_unknown_counts_as_honouring_them if {
+	m := object.remove(mount({}), ["nosuid", "nodev"])
+	deny_count(m) == 1
+}
+
+test_a_read_only_bind_needs_neither_nosuid_nor_nodev if {
+	deny_count(mount({"host_path": "/data/xnat/archive/p", "resolved": "/data/xnat/archive/p", "read_only": true, "nosuid": false, "nodev": false})) == 0
+}
+
+test_a_site_may_accept_writable_binds_on_mounts_that_honour_setuid_bits if {
+	accept := object.union(cfg, {"mounts": {"require_nosuid_nodev": false}})
+	count(mounts.deny) == 0 with input as {"mounts": [mount({"nosuid": false, "nodev": false})]} with data.config as accept
 }

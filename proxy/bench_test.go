@@ -70,8 +70,8 @@ func BenchmarkDecideContainerServiceCreate(b *testing.B) {
 		Image: map[string]any{"requested": "xnat/dcm2niix:latest", "ref": "docker.io/xnat/dcm2niix:latest", "repository": "docker.io/xnat/dcm2niix",
 			"tag": "latest", "digest": "", "by_id": false, "id": "sha256:1", "present": true, "labels": map[string]any{}, "refs": []any{"docker.io/xnat/dcm2niix:latest"}, "commands": []any{}},
 		Mounts: []any{
-			map[string]any{"origin": "Binds", "type": "bind", "source": "/data/xnat/archive/P1", "target": "/input", "read_only": true, "propagation": "", "host_path": "/data/xnat/archive/P1", "resolved": "/data/xnat/archive/P1", "is_socket": false, "covers_protected": "", "volume_name": "", "volume_driver": "", "error": ""},
-			map[string]any{"origin": "Binds", "type": "bind", "source": "/data/xnat/build/abc", "target": "/output", "read_only": false, "propagation": "", "host_path": "/data/xnat/build/abc", "resolved": "/data/xnat/build/abc", "is_socket": false, "covers_protected": "", "volume_name": "", "volume_driver": "", "error": ""},
+			map[string]any{"origin": "Binds", "type": "bind", "source": "/data/xnat/archive/P1", "target": "/input", "read_only": true, "propagation": "", "host_path": "/data/xnat/archive/P1", "resolved": "/data/xnat/archive/P1", "is_socket": false, "covers_protected": "", "volume_name": "", "volume_driver": "", "error": "", "nosuid": true, "nodev": true},
+			map[string]any{"origin": "Binds", "type": "bind", "source": "/data/xnat/build/abc", "target": "/output", "read_only": false, "propagation": "", "host_path": "/data/xnat/build/abc", "resolved": "/data/xnat/build/abc", "is_socket": false, "covers_protected": "", "volume_name": "", "volume_driver": "", "error": "", "nosuid": true, "nodev": true},
 		},
 		Proxy: policy.Proxy{ManagedLabel: ManagedLabel},
 	}

@@ -1,5 +1,7 @@
 // Command tool is the one binary inside the e2e test image. It acts by the
-// name it is called under (busybox style): echo, cat, sleep, tick, both, err, sh.
+// name it is called under (busybox style): echo, cat, read, sleep, tick, both,
+// err, sh, and plant, mknod and euid for what a job running as root can leave
+// on the host.
 package main
 
 import (
@@ -9,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -40,6 +43,27 @@ func run(name string, args []string) int {
 			return 1
 		}
 		os.Stdout.Write(b)
+	case "plant":
+		// plant FILE: a copy of this program, set-user-ID to its owner (the
+		// container's root), called euid so that it says who it runs as.
+		if err := plant(first(args, "")); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+	case "mknod":
+		// mknod FILE: a character device anyone may open (the kernel's
+		// null, harmless; a disk's would be just as easy).
+		if err := syscall.Mknod(first(args, ""), syscall.S_IFCHR|0o666, 1<<8|3); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		// The umask took bits off; the owner may put them back.
+		if err := syscall.Chmod(first(args, ""), 0o666); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+	case "euid":
+		fmt.Printf("euid %d\n", os.Geteuid())
 	case "sleep":
 		n, _ := strconv.ParseFloat(first(args, "3600"), 64)
 		time.Sleep(time.Duration(n * float64(time.Second)))
@@ -67,6 +91,18 @@ func run(name string, args []string) int {
 		return 127
 	}
 	return 0
+}
+
+func plant(dst string) error {
+	self, err := os.ReadFile("/proc/self/exe")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(dst, self, 0o755); err != nil {
+		return err
+	}
+	// os.Chmod takes Go's mode bits; the kernel's set-user-ID bit is 04000.
+	return syscall.Chmod(dst, 0o4755)
 }
 
 func first(a []string, def string) string {
