@@ -209,26 +209,37 @@ func TestDoctor(t *testing.T) {
 	})
 	for _, c := range []struct {
 		name  string
-		extra func(dir string) []string
+		extra func(t *testing.T, dir string) []string
 		says  []string
 	}{
-		{"a broken policy", func(dir string) []string {
+		{"a broken policy", func(t *testing.T, dir string) []string {
 			pol := filepath.Join(dir, "pol")
 			os.MkdirAll(pol, 0o755)
 			os.WriteFile(filepath.Join(pol, "x.rego"), []byte("package xcsproxy\ndecision := {{"), 0o644)
 			return []string{"--policies", pol}
 		}, []string{"does not load", "x.rego", "fix: "}},
-		{"an unwritable audit path", func(dir string) []string {
+		{"an unwritable audit path", func(t *testing.T, dir string) []string {
 			file := filepath.Join(dir, "not-a-dir")
 			os.WriteFile(file, nil, 0o644)
 			return []string{"--audit-log", filepath.Join(file, "audit.log")}
 		}, []string{"audit directory", "fix: "}},
-		{"a plain-TCP listener", func(dir string) []string { return []string{"--listen", "tcp://0.0.0.0:2375"} },
+		{"a plain-TCP listener", func(t *testing.T, dir string) []string { return []string{"--listen", "tcp://0.0.0.0:2375"} },
 			[]string{"plain TCP", "fix: "}},
+		{"a writable root on a mount that honours set-user-ID bits and devices", func(t *testing.T, dir string) []string {
+			plain := filepath.Join(dir, "plain")
+			os.MkdirAll(plain, 0o755)
+			// Whatever the mount holding the temporary directory does.
+			if err := mountOnItself(plain, "suid,dev"); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { unmount(plain) })
+			config := strings.NewReplacer(buildRoot, plain).Replace(testConfig())
+			return []string{"--policies", policyDir(t, config)}
+		}, []string{"without nosuid and nodev", "mounts.require_nosuid_nodev refuses every writable bind", "fix: mount --bind", "remount,bind,nosuid,nodev"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
-			cmd := exec.Command(binary, append(good(dir), c.extra(dir)...)...)
+			cmd := exec.Command(binary, append(good(dir), c.extra(t, dir)...)...)
 			out, err := cmd.CombinedOutput()
 			if err == nil {
 				t.Fatalf("doctor exited 0:\n%s", out)

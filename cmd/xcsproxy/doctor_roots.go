@@ -4,38 +4,85 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/xcsproxy/xcsproxy/policy"
 	"github.com/xcsproxy/xcsproxy/proxy"
 )
 
-// mountRoots says, for each root in mounts.allow, whether the filesystem
-// mount that holds it follows symlinks. xcsproxy resolves a bind's path when
-// it decides, and again at start; the daemon follows the path once more when
-// it mounts it, a moment later. A writer under the root that xcsproxy does
-// not manage (XNAT itself, or whoever has taken it over) can swap a
-// directory for a symlink to / in that moment. On a mount with the
-// nosymfollow option (Linux 5.10+) no symlink under it is followed, and the
-// daemon's mount fails instead. The answer is the one the policy's
-// nosymfollow fact gives (statfs), so doctor and mounts.require_nosymfollow
-// never disagree.
+// mountRoots says, for each root in mounts.allow, what the filesystem mount
+// that holds it lets a writer under it do to others. The answers are the
+// ones the policy's facts give (statfs), so doctor and the rules never
+// disagree.
+//
+// A writable root needs nosuid and nodev (mounts.require_nosuid_nodev, on
+// by default): a job running as root owns what it writes there, so it can
+// leave a set-user-ID root program or a device node for whoever on the host
+// can reach its output. Without them every writable bind under the root is
+// refused, so doctor counts that as a problem while the rule is on.
+//
+// nosymfollow is a note: xcsproxy resolves a bind's path when it decides,
+// and again at start; the daemon follows the path once more when it mounts
+// it, a moment later. A writer under the root that xcsproxy does not manage
+// (XNAT itself, or whoever has taken it over) can swap a directory for a
+// symlink to / in that moment. On a nosymfollow mount (Linux 5.10+) no
+// symlink under it is followed, and the daemon's mount fails instead.
 func (c *checkup) mountRoots(set *policy.Set) {
+	requireNoSuid := settingOn(set.Data, "require_nosuid_nodev", true)
 	for _, root := range configRoots(set.Data) {
-		real, err := filepath.EvalSymlinks(root)
+		real, err := filepath.EvalSymlinks(root.path)
 		if err != nil {
-			c.note("mount root %s does not exist where xcsproxy runs (%v): it judges binds by the paths it sees, so run it where the host's paths are", root, err)
+			c.note("mount root %s does not exist where xcsproxy runs (%v): it judges binds by the paths it sees, so run it where the host's paths are", root.path, err)
 			continue
 		}
-		if proxy.OnNoSymFollowMount(real) {
-			c.ok("mount root %s is on a nosymfollow mount: a symlink put under it is never followed when the daemon mounts a bind (mounts.require_nosymfollow: true keeps it so)", root)
+		nosuid, nodev := proxy.NoSuidNoDev(real)
+		nosymfollow := proxy.OnNoSymFollowMount(real)
+		// The options a remount should set: a remount replaces them all, so
+		// it keeps those the mount has.
+		options := func(add ...string) string {
+			var keep []string
+			if nosuid || !root.readOnly {
+				keep = append(keep, "nosuid")
+			}
+			if nodev || !root.readOnly {
+				keep = append(keep, "nodev")
+			}
+			if nosymfollow {
+				keep = append(keep, "nosymfollow")
+			}
+			return strings.Join(append(keep, add...), ",")
+		}
+		switch {
+		case root.readOnly:
+		case nosuid && nodev:
+			c.ok("writable mount root %s, and every mount below it, is nosuid,nodev: a set-user-ID program or device node a job leaves there is inert on the host", root.path)
+		case requireNoSuid:
+			c.bad(fmt.Sprintf("writable mount root %s is on a mount, or has a mount below it, without %s: mounts.require_nosuid_nodev refuses every writable bind under it, since a job running as root could leave a set-user-ID root program or a device node there for whoever on the host can reach it", root.path, missingOptions(nosuid, nodev)),
+				fmt.Sprintf("mount --bind %s %s && mount -o remount,bind,%s %s, and in /etc/fstab: %s %s none bind,%s 0 0 (or set the options on the filesystem's own mount)", real, real, options(), real, real, real, options()))
+		default:
+			c.note("writable mount root %s is on a mount, or has a mount below it, without %s, and mounts.require_nosuid_nodev is off: a job running as root can leave a set-user-ID root program or a device node there for whoever on the host can reach it", root.path, missingOptions(nosuid, nodev))
+		}
+		if nosymfollow {
+			c.ok("mount root %s is on a nosymfollow mount: a symlink put under it is never followed when the daemon mounts a bind (mounts.require_nosymfollow: true keeps it so)", root.path)
 		} else {
-			c.note("mount root %s is on a mount that follows symlinks: a writer under it that xcsproxy does not manage (XNAT does write there) could swap a directory for a symlink between xcsproxy's check and the daemon's mount. Unless something under it relies on symlinks, mount it nosymfollow: mount --bind %s %s && mount -o remount,bind,nosymfollow %s", root, real, real, real)
+			c.note("mount root %s is on a mount that follows symlinks: a writer under it that xcsproxy does not manage (XNAT does write there) could swap a directory for a symlink between xcsproxy's check and the daemon's mount. Unless something under it relies on symlinks, mount it nosymfollow: mount --bind %s %s && mount -o remount,bind,%s %s", root.path, real, real, options("nosymfollow"), real)
 		}
 		if dir, why, ok := writableAbove(real); ok {
-			c.note("%s, above mount root %s, %s: whoever can rename an entry there can put a symlink in the root's path, where no nosymfollow mount helps; make it root's alone (chown root: %s; chmod go-w %s)", dir, root, why, dir, dir)
+			c.note("%s, above mount root %s, %s: whoever can rename an entry there can put a symlink in the root's path, where no nosymfollow mount helps; make it root's alone (chown root: %s; chmod go-w %s)", dir, root.path, why, dir, dir)
 		}
 	}
+}
+
+func missingOptions(nosuid, nodev bool) string {
+	var missing []string
+	if !nosuid {
+		missing = append(missing, "nosuid")
+	}
+	if !nodev {
+		missing = append(missing, "nodev")
+	}
+	return strings.Join(missing, " and ")
 }
 
 // writableAbove finds the nearest directory above path that someone other
@@ -60,17 +107,37 @@ func writableAbove(path string) (dir, why string, found bool) {
 	}
 }
 
-// configRoots lists the paths of config.yaml's mounts.allow.
-func configRoots(data map[string]any) []string {
-	config, _ := data["config"].(map[string]any)
-	mounts, _ := config["mounts"].(map[string]any)
-	allow, _ := mounts["allow"].([]any)
-	var out []string
+// A mountRoot is one entry of config.yaml's mounts.allow.
+type mountRoot struct {
+	path     string
+	readOnly bool
+}
+
+// configRoots lists config.yaml's mounts.allow.
+func configRoots(data map[string]any) []mountRoot {
+	var out []mountRoot
+	allow, _ := mountsConfig(data)["allow"].([]any)
 	for _, r := range allow {
 		entry, _ := r.(map[string]any)
 		if p, ok := entry["path"].(string); ok && p != "" {
-			out = append(out, p)
+			ro, _ := entry["read_only"].(bool)
+			out = append(out, mountRoot{path: p, readOnly: ro})
 		}
 	}
 	return out
+}
+
+// settingOn reads a boolean of config.yaml's mounts section (its schema has
+// made sure it is one), or def when it is not set.
+func settingOn(data map[string]any, key string, def bool) bool {
+	if v, ok := mountsConfig(data)[key].(bool); ok {
+		return v
+	}
+	return def
+}
+
+func mountsConfig(data map[string]any) map[string]any {
+	config, _ := data["config"].(map[string]any)
+	mounts, _ := config["mounts"].(map[string]any)
+	return mounts
 }
