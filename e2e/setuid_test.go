@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -155,4 +156,30 @@ func TestAJobCannotLeaveTheHostASetuidProgramOrADeviceNode(t *testing.T) {
 	if euid != fmt.Sprintf("euid %d", nobody) || openErr == nil {
 		t.Fatalf("on the nosuid,nodev root the unprivileged user got %q and opening the device gave %v; want euid %d and a refusal", euid, openErr, nobody)
 	}
+}
+
+// A root that loses its options (a reboot without the fstab line) refuses
+// the jobs created while it had them when they start: the daemon mounts a
+// bind again at every start.
+func TestAJobWhoseRootLostNoSuidNoDevIsRefusedAtStart(t *testing.T) {
+	root := reachableDir(t, os.TempDir())
+	if err := mountOnItself(root, "nosuid,nodev"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unmount(root) })
+	config := strings.NewReplacer(buildRoot, root).Replace(testConfig())
+	p := startProxy(t, "--policies", policyDir(t, config))
+	id := createThroughProxy(t, p, jobBody(root, plantProgram))
+	t.Cleanup(func() { docker.ContainerRemove(ctxFor(t, time.Minute), id, containerRemoveForce()) })
+
+	// The options gone, and the root plain whatever holds it.
+	unmount(root)
+	if err := mountOnItself(root, "suid,dev"); err != nil {
+		t.Fatal(err)
+	}
+	status, msg := send(t, p.HTTP(), attack{method: "POST", path: "/containers/" + id + "/start"})
+	if status != http.StatusForbidden || !strings.Contains(msg, "without nosuid and nodev") {
+		t.Fatalf("start on a root that lost nosuid,nodev: %d %s; want 403 naming the options", status, msg)
+	}
+	assertNeverStarted(t, ctxFor(t, time.Minute), id)
 }
