@@ -132,6 +132,11 @@ func TestAJobCannotLeaveTheHostASetuidProgramOrADeviceNode(t *testing.T) {
 	root := plainDir(t)
 	config := strings.NewReplacer(buildRoot, root).Replace(testConfig())
 	p := startProxy(t, "--policies", policyDir(t, config))
+	// It says so when it starts, not at the first job.
+	p.waitLog(t, "a writable mount root lacks mount options", 5*time.Second)
+	if logs := p.Logs.String(); !strings.Contains(logs, root) || !strings.Contains(logs, "nosuid and nodev") {
+		t.Errorf("the start-up warning does not name the root and the options:\n%s", logs)
+	}
 	runAttacks(t, p, []attack{
 		{name: "a writable bind on a mount that honours set-user-ID bits and devices", method: "POST", path: "/containers/create",
 			body: jobBody(root, plantProgram), reason: "without nosuid and nodev"},

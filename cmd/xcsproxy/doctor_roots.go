@@ -30,49 +30,89 @@ import (
 // symlink under it is followed, and the daemon's mount fails instead.
 func (c *checkup) mountRoots(set *policy.Set) {
 	requireNoSuid := settingOn(set.Data, "require_nosuid_nodev", true)
-	for _, root := range configRoots(set.Data) {
-		real, err := filepath.EvalSymlinks(root.path)
-		if err != nil {
-			c.note("mount root %s does not exist where xcsproxy runs (%v): it judges binds by the paths it sees, so run it where the host's paths are", root.path, err)
+	for _, root := range rootStates(set) {
+		if root.err != nil {
+			c.note("mount root %s does not exist where xcsproxy runs (%v): it judges binds by the paths it sees, so run it where the host's paths are", root.path, root.err)
 			continue
 		}
-		nosuid, nodev := proxy.NoSuidNoDev(real)
-		nosymfollow := proxy.OnNoSymFollowMount(real)
-		// The options a remount should set: a remount replaces them all, so
-		// it keeps those the mount has.
-		options := func(add ...string) string {
-			var keep []string
-			if nosuid || !root.readOnly {
-				keep = append(keep, "nosuid")
-			}
-			if nodev || !root.readOnly {
-				keep = append(keep, "nodev")
-			}
-			if nosymfollow {
-				keep = append(keep, "nosymfollow")
-			}
-			return strings.Join(append(keep, add...), ",")
-		}
+		real := root.real
 		switch {
 		case root.readOnly:
-		case nosuid && nodev:
+		case root.nosuid && root.nodev:
 			c.ok("writable mount root %s, and every mount below it, is nosuid,nodev: a set-user-ID program or device node a job leaves there is inert on the host", root.path)
 		case requireNoSuid:
-			c.bad(fmt.Sprintf("writable mount root %s is on a mount, or has a mount below it, without %s: mounts.require_nosuid_nodev refuses every writable bind under it, since a job running as root could leave a set-user-ID root program or a device node there for whoever on the host can reach it", root.path, missingOptions(nosuid, nodev)),
-				fmt.Sprintf("mount --bind %s %s && mount -o remount,bind,%s %s, and in /etc/fstab: %s %s none bind,%s 0 0 (or set the options on the filesystem's own mount)", real, real, options(), real, real, real, options()))
+			c.bad(fmt.Sprintf("writable mount root %s is on a mount, or has a mount below it, without %s: mounts.require_nosuid_nodev refuses every writable bind under it, since a job running as root could leave a set-user-ID root program or a device node there for whoever on the host can reach it", root.path, root.missing()),
+				fmt.Sprintf("mount --bind %s %s && mount -o remount,bind,%s %s, and in /etc/fstab: %s %s none bind,%s 0 0 (or set the options on the filesystem's own mount)", real, real, root.options(), real, real, real, root.options()))
 		default:
-			c.note("writable mount root %s is on a mount, or has a mount below it, without %s, and mounts.require_nosuid_nodev is off: a job running as root can leave a set-user-ID root program or a device node there for whoever on the host can reach it", root.path, missingOptions(nosuid, nodev))
+			c.note("writable mount root %s is on a mount, or has a mount below it, without %s, and mounts.require_nosuid_nodev is off: a job running as root can leave a set-user-ID root program or a device node there for whoever on the host can reach it", root.path, root.missing())
 		}
-		if nosymfollow {
+		if root.nosymfollow {
 			c.ok("mount root %s is on a nosymfollow mount: a symlink put under it is never followed when the daemon mounts a bind (mounts.require_nosymfollow: true keeps it so)", root.path)
 		} else {
-			c.note("mount root %s is on a mount that follows symlinks: a writer under it that xcsproxy does not manage (XNAT does write there) could swap a directory for a symlink between xcsproxy's check and the daemon's mount. Unless something under it relies on symlinks, mount it nosymfollow: mount --bind %s %s && mount -o remount,bind,%s %s", root.path, real, real, options("nosymfollow"), real)
+			c.note("mount root %s is on a mount that follows symlinks: a writer under it that xcsproxy does not manage (XNAT does write there) could swap a directory for a symlink between xcsproxy's check and the daemon's mount. Unless something under it relies on symlinks, mount it nosymfollow: mount --bind %s %s && mount -o remount,bind,%s %s", root.path, real, real, root.options("nosymfollow"), real)
 		}
 		if dir, why, ok := writableAbove(real); ok {
 			c.note("%s, above mount root %s, %s: whoever can rename an entry there can put a symlink in the root's path, where no nosymfollow mount helps; make it root's alone (chown root: %s; chmod go-w %s)", dir, root.path, why, dir, dir)
 		}
 	}
 }
+
+// unhardenedRoots lists the writable roots whose binds the policy would
+// refuse for want of nosuid and nodev, each with the options it lacks: serve
+// says so when it starts, rather than at the first job.
+func unhardenedRoots(set *policy.Set) map[string]string {
+	if !settingOn(set.Data, "require_nosuid_nodev", true) {
+		return nil
+	}
+	out := map[string]string{}
+	for _, root := range rootStates(set) {
+		if root.err == nil && !root.readOnly && !(root.nosuid && root.nodev) {
+			out[root.path] = root.missing()
+		}
+	}
+	return out
+}
+
+// A rootState is what the mount holding a mounts.allow root lets writers
+// there do, as the policy's facts say it.
+type rootState struct {
+	mountRoot
+	real                       string
+	err                        error // the root cannot be resolved
+	nosuid, nodev, nosymfollow bool
+}
+
+func rootStates(set *policy.Set) []rootState {
+	var out []rootState
+	for _, root := range configRoots(set.Data) {
+		st := rootState{mountRoot: root}
+		if st.real, st.err = filepath.EvalSymlinks(root.path); st.err == nil {
+			st.nosuid, st.nodev = proxy.NoSuidNoDev(st.real)
+			st.nosymfollow = proxy.OnNoSymFollowMount(st.real)
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+// options are the mount options a remount of the root should set: a
+// remount replaces them all, so it keeps those the mount has, with nosuid
+// and nodev for a writable root.
+func (r rootState) options(add ...string) string {
+	var keep []string
+	if r.nosuid || !r.readOnly {
+		keep = append(keep, "nosuid")
+	}
+	if r.nodev || !r.readOnly {
+		keep = append(keep, "nodev")
+	}
+	if r.nosymfollow {
+		keep = append(keep, "nosymfollow")
+	}
+	return strings.Join(append(keep, add...), ",")
+}
+
+func (r rootState) missing() string { return missingOptions(r.nosuid, r.nodev) }
 
 func missingOptions(nosuid, nodev bool) string {
 	var missing []string

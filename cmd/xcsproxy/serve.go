@@ -121,6 +121,9 @@ func runServe(ctx context.Context, o *serveOptions) error {
 	if err != nil {
 		return err
 	}
+	for root, missing := range unhardenedRoots(set) {
+		log.Warn("a writable mount root lacks mount options: every writable bind under it will be refused (mounts.require_nosuid_nodev); xcsproxy doctor gives the commands", "root", root, "missing", missing)
+	}
 	if gcpace.Start(ctx, o.gcBudget, time.Second) {
 		log.Debug("garbage collector paced to a memory budget", "bytes", o.gcBudget)
 	}
