@@ -109,7 +109,7 @@ func importImage(ctx context.Context, tool, ref string, labels map[string]string
 	tw.WriteHeader(&tar.Header{Name: "tmp/", Typeflag: tar.TypeDir, Mode: 0o1777})
 	tw.WriteHeader(&tar.Header{Name: "bin/tool", Mode: 0o755, Size: int64(len(bin))})
 	tw.Write(bin)
-	for _, name := range []string{"echo", "cat", "read", "sleep", "tick", "both", "err", "sh", "plant", "mknod", "euid"} {
+	for _, name := range []string{"echo", "cat", "read", "sleep", "tick", "both", "err", "sh", "plant", "mknod", "euid", "raw"} {
 		tw.WriteHeader(&tar.Header{Name: "bin/" + name, Typeflag: tar.TypeSymlink, Linkname: "tool"})
 	}
 	if err := tw.Close(); err != nil {

@@ -21,7 +21,7 @@ schema := {
 	"ports": {"min_host_port": "port"},
 	"logging": {"allow": "list of strings"},
 	"resources": {"max_memory_bytes": "count", "max_nano_cpus": "count", "max_pids": "count"},
-	"defaults": {"no_new_privileges": "boolean", "pids_limit": "count"},
+	"defaults": {"no_new_privileges": "boolean", "pids_limit": "count", "drop_capabilities": "list of strings"},
 }
 
 config := lib.config

@@ -30,6 +30,18 @@ pids := {"PidsLimit": pids_default} if {
 
 else := {}
 
-patch := {"body": {"HostConfig": object.union({"SecurityOpt": security_opt}, pids)}} if {
+# Capabilities taken from every container on top of what it drops itself.
+# NET_RAW, in Docker's default set, lets a job forge packets on the bridge it
+# shares with other jobs: ARP and DNS answers that put it between them and
+# XNAT, whose login tokens they carry. ping works without it (Docker sets
+# net.ipv4.ping_group_range). A CapAdd that capabilities.add_allow permits
+# still wins: the daemon adds after it drops.
+default drop_default := ["NET_RAW"]
+
+drop_default := data.config.defaults.drop_capabilities
+
+cap_drop := sort({c | some c in lib.list(hc.CapDrop)} | {lib.cap_name(c) | some c in drop_default})
+
+patch := {"body": {"HostConfig": object.union({"SecurityOpt": security_opt, "CapDrop": cap_drop}, pids)}} if {
 	input.request.endpoint == "container.create"
 }

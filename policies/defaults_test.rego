@@ -26,3 +26,17 @@ test_a_client_pids_limit_is_kept if {
 	p := defaults.patch with input as create({"PidsLimit": 100}) with data.config.defaults.pids_limit as 4096
 	not p.body.HostConfig.PidsLimit
 }
+
+test_net_raw_is_dropped_on_top_of_what_the_client_drops if {
+	p := defaults.patch with input as create({"CapDrop": ["CHOWN"]})
+	p.body.HostConfig.CapDrop == ["CHOWN", "NET_RAW"]
+	q := defaults.patch with input as create({"CapDrop": null})
+	q.body.HostConfig.CapDrop == ["NET_RAW"]
+}
+
+test_the_dropped_capabilities_are_a_setting_and_are_normalized if {
+	p := defaults.patch with input as create({}) with data.config.defaults.drop_capabilities as ["cap_mknod", "NET_RAW"]
+	p.body.HostConfig.CapDrop == ["MKNOD", "NET_RAW"]
+	q := defaults.patch with input as create({}) with data.config.defaults.drop_capabilities as []
+	q.body.HostConfig.CapDrop == []
+}

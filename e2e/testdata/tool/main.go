@@ -1,7 +1,7 @@
 // Command tool is the one binary inside the e2e test image. It acts by the
 // name it is called under (busybox style): echo, cat, read, sleep, tick, both,
-// err, sh, and plant, mknod and euid for what a job running as root can leave
-// on the host.
+// err, sh, plant, mknod and euid for what a job running as root can leave on
+// the host, and raw for what it can send on its network.
 package main
 
 import (
@@ -62,6 +62,16 @@ func run(name string, args []string) int {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
+	case "raw":
+		// raw: open a raw socket, as a job forging packets on its bridge
+		// would (it needs CAP_NET_RAW).
+		fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_RAW, syscall.IPPROTO_ICMP)
+		if err != nil {
+			fmt.Println("raw socket:", err)
+			return 1
+		}
+		syscall.Close(fd)
+		fmt.Println("raw socket open")
 	case "euid":
 		fmt.Printf("euid %d\n", os.Geteuid())
 	case "sleep":
