@@ -1,12 +1,20 @@
 package e2e
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/swarm"
 )
 
 // Docker's default capabilities include NET_RAW: a job could forge ARP and
@@ -41,4 +49,75 @@ func TestAJobCannotOpenARawSocket(t *testing.T) {
 	if out := containerOutput(t, ctx, id); !strings.Contains(out, "operation not permitted") {
 		t.Fatalf("through xcsproxy the job said %q; want its raw socket refused", out)
 	}
+}
+
+// A service's tasks start without passing xcsproxy, so the drop is in the
+// spec it forwards.
+func TestAServicesTasksCannotOpenARawSocket(t *testing.T) {
+	ctx := ctxFor(t, 3*time.Minute)
+	joinSwarm(t)
+	ref := pushTestImage(t, ctx, "netraw") + ":netraw"
+	spec := func(name string) swarm.ServiceSpec {
+		return swarm.ServiceSpec{
+			Annotations: swarm.Annotations{Name: name, Labels: map[string]string{testLabel: "netraw"}},
+			TaskTemplate: swarm.TaskSpec{
+				ContainerSpec: &swarm.ContainerSpec{Image: ref, Command: []string{"raw"}},
+				RestartPolicy: &swarm.RestartPolicy{Condition: swarm.RestartPolicyConditionNone},
+			},
+			Mode: swarm.ServiceMode{Replicated: &swarm.ReplicatedService{Replicas: ptr(uint64(1))}},
+		}
+	}
+	// The control, straight on the daemon.
+	direct, err := docker.ServiceCreate(ctx, spec(fmt.Sprintf("xcs-netraw-direct-%d", time.Now().UnixNano())), swarm.ServiceCreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { docker.ServiceRemove(ctxFor(t, time.Minute), direct.ID) })
+	if out := taskOutput(t, ctx, direct.ID); !strings.Contains(out, "raw socket open") {
+		t.Fatalf("control: straight on the daemon the task said %q; want a raw socket open", out)
+	}
+
+	p := startProxy(t)
+	body, err := json.Marshal(spec(fmt.Sprintf("xcs-netraw-%d", time.Now().UnixNano())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := p.HTTP().Post("http://docker/services/create", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var created struct{ ID string }
+	if resp.StatusCode != http.StatusCreated || json.Unmarshal(answer, &created) != nil || created.ID == "" {
+		t.Fatalf("services/create through xcsproxy: %d %s", resp.StatusCode, answer)
+	}
+	t.Cleanup(func() { docker.ServiceRemove(ctxFor(t, time.Minute), created.ID) })
+	if out := taskOutput(t, ctx, created.ID); !strings.Contains(out, "operation not permitted") {
+		t.Fatalf("through xcsproxy the task said %q; want its raw socket refused", out)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// taskOutput waits for the service's one task to finish and returns what
+// its container wrote.
+func taskOutput(t *testing.T, ctx context.Context, serviceID string) string {
+	t.Helper()
+	var containerID string
+	waitFor(t, 60*time.Second, "the service's task to finish", func() bool {
+		tasks, err := docker.TaskList(ctx, swarm.TaskListOptions{Filters: filters.NewArgs(filters.Arg("service", serviceID))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, task := range tasks {
+			done := task.Status.State == swarm.TaskStateComplete || task.Status.State == swarm.TaskStateFailed
+			if done && task.Status.ContainerStatus != nil && task.Status.ContainerStatus.ContainerID != "" {
+				containerID = task.Status.ContainerStatus.ContainerID
+				return true
+			}
+		}
+		return false
+	})
+	return containerOutput(t, ctx, containerID)
 }

@@ -54,7 +54,7 @@ ownership_patch := rules.ownership.patch if {
 
 default defaults_patch := {}
 
-defaults_patch := rules.defaults.patch if input.request.endpoint == "container.create"
+defaults_patch := rules.defaults.patch if input.request.endpoint in {"container.create", "service.create", "service.update"}
 
 decision := {
 	"allow": count(reasons) == 0,

@@ -41,3 +41,11 @@ test_ownership_patches_exactly_the_endpoints_in_its_applies_to if {
 test_defaults_patch_exactly_the_endpoints_in_its_applies_to if {
 	{e | some e in universe; xcsproxy.decision.patch.mock with input as on(e) with rules.defaults.patch as {"mock": true}} == rules.defaults.applies_to
 }
+
+test_a_service_create_is_stamped_and_drops_net_raw_in_one_container_spec if {
+	svc := object.union(on("service.create"), {"request": {"body": {"TaskTemplate": {"ContainerSpec": {"Image": "x", "Labels": {"a": "b"}}}}}})
+	spec := xcsproxy.decision.patch.body.TaskTemplate.ContainerSpec with input as svc
+	spec.Labels.a == "b"
+	spec.Labels["org.xcsproxy.managed"] == "true"
+	spec.CapabilityDrop == ["NET_RAW"]
+}

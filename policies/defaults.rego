@@ -1,11 +1,11 @@
-# Defaults: hardening stamped on every container xcsproxy creates, on top of
-# what the client asked for (config.yaml `defaults`).
+# Defaults: hardening stamped on every container and service xcsproxy
+# creates, on top of what the client asked for (config.yaml `defaults`).
 package xcsproxy.rules.defaults
 
 import data.xcsproxy.lib
 
 # The endpoints this module patches (decision.rego runs it only for these).
-applies_to := {"container.create"}
+applies_to := {"container.create", "service.create", "service.update"}
 
 hc := lib.host_config
 
@@ -44,4 +44,14 @@ cap_drop := sort({c | some c in lib.list(hc.CapDrop)} | {lib.cap_name(c) | some 
 
 patch := {"body": {"HostConfig": object.union({"SecurityOpt": security_opt, "CapDrop": cap_drop}, pids)}} if {
 	input.request.endpoint == "container.create"
+}
+
+# A service's tasks drop the same capabilities. (Swarm has no pids limit or
+# no-new-privileges on the API versions xcsproxy supports.)
+service_spec := lib.obj(object.get(lib.obj(object.get(lib.obj(input.request.body), "TaskTemplate", {})), "ContainerSpec", {}))
+
+service_cap_drop := sort({c | some c in lib.list(object.get(service_spec, "CapabilityDrop", []))} | {lib.cap_name(c) | some c in drop_default})
+
+patch := {"body": {"TaskTemplate": {"ContainerSpec": {"CapabilityDrop": service_cap_drop}}}} if {
+	input.request.endpoint in {"service.create", "service.update"}
 }

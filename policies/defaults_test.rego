@@ -40,3 +40,12 @@ test_the_dropped_capabilities_are_a_setting_and_are_normalized if {
 	q := defaults.patch with input as create({}) with data.config.defaults.drop_capabilities as []
 	q.body.HostConfig.CapDrop == []
 }
+
+test_a_services_tasks_drop_net_raw_on_top_of_what_the_spec_drops if {
+	svc := {"request": {"endpoint": "service.create", "body": {"TaskTemplate": {"ContainerSpec": {"Image": "x", "CapabilityDrop": ["CHOWN"]}}}}}
+	p := defaults.patch with input as svc
+	p.body.TaskTemplate.ContainerSpec.CapabilityDrop == ["CHOWN", "NET_RAW"]
+	bare := {"request": {"endpoint": "service.update", "body": {"TaskTemplate": {"ContainerSpec": {"Image": "x"}}}}}
+	q := defaults.patch with input as bare
+	q.body.TaskTemplate.ContainerSpec.CapabilityDrop == ["NET_RAW"]
+}
