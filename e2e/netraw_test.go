@@ -51,9 +51,9 @@ func TestAJobCannotOpenARawSocket(t *testing.T) {
 	}
 }
 
-// A service's tasks start without passing xcsproxy, so the drop is in the
-// spec it forwards.
-func TestAServicesTasksCannotOpenARawSocket(t *testing.T) {
+// A service's tasks start without passing xcsproxy, so the defaults are in
+// the spec it forwards: no raw sockets, and the pids limit containers get.
+func TestAServicesTasksDropNetRawAndGetThePidsLimit(t *testing.T) {
 	ctx := ctxFor(t, 3*time.Minute)
 	joinSwarm(t)
 	ref := pushTestImage(t, ctx, "netraw") + ":netraw"
@@ -73,8 +73,9 @@ func TestAServicesTasksCannotOpenARawSocket(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { docker.ServiceRemove(ctxFor(t, time.Minute), direct.ID) })
-	if out := taskOutput(t, ctx, direct.ID); !strings.Contains(out, "raw socket open") {
-		t.Fatalf("control: straight on the daemon the task said %q; want a raw socket open", out)
+	out, pids := taskOutput(t, ctx, direct.ID)
+	if !strings.Contains(out, "raw socket open") || pids > 0 {
+		t.Fatalf("control: straight on the daemon the task said %q, with pids limit %d; want a raw socket open and no limit", out, pids)
 	}
 
 	p := startProxy(t)
@@ -93,16 +94,17 @@ func TestAServicesTasksCannotOpenARawSocket(t *testing.T) {
 		t.Fatalf("services/create through xcsproxy: %d %s", resp.StatusCode, answer)
 	}
 	t.Cleanup(func() { docker.ServiceRemove(ctxFor(t, time.Minute), created.ID) })
-	if out := taskOutput(t, ctx, created.ID); !strings.Contains(out, "operation not permitted") {
-		t.Fatalf("through xcsproxy the task said %q; want its raw socket refused", out)
+	out, pids = taskOutput(t, ctx, created.ID)
+	if !strings.Contains(out, "operation not permitted") || pids != 4096 {
+		t.Fatalf("through xcsproxy the task said %q, with pids limit %d; want its raw socket refused and the limit 4096 (defaults.pids_limit)", out, pids)
 	}
 }
 
 func ptr[T any](v T) *T { return &v }
 
 // taskOutput waits for the service's one task to finish and returns what
-// its container wrote.
-func taskOutput(t *testing.T, ctx context.Context, serviceID string) string {
+// its container wrote, and the container's pids limit.
+func taskOutput(t *testing.T, ctx context.Context, serviceID string) (string, int64) {
 	t.Helper()
 	var containerID string
 	waitFor(t, 60*time.Second, "the service's task to finish", func() bool {
@@ -119,5 +121,13 @@ func taskOutput(t *testing.T, ctx context.Context, serviceID string) string {
 		}
 		return false
 	})
-	return containerOutput(t, ctx, containerID)
+	info, err := docker.ContainerInspect(ctx, containerID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pids int64
+	if info.HostConfig.PidsLimit != nil {
+		pids = *info.HostConfig.PidsLimit
+	}
+	return containerOutput(t, ctx, containerID), pids
 }

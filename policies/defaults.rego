@@ -46,12 +46,25 @@ patch := {"body": {"HostConfig": object.union({"SecurityOpt": security_opt, "Cap
 	input.request.endpoint == "container.create"
 }
 
-# A service's tasks drop the same capabilities. (Swarm has no pids limit or
-# no-new-privileges on the API versions xcsproxy supports.)
-service_spec := lib.obj(object.get(lib.obj(object.get(lib.obj(input.request.body), "TaskTemplate", {})), "ContainerSpec", {}))
+# A service's tasks drop the same capabilities, and get the same pids limit
+# when the spec sets none (TaskTemplate.Resources.Limits.Pids, API 1.41).
+# Swarm's no-new-privileges needs a newer API than daemons xcsproxy serves
+# may have, and one that does not know it drops it unseen.
+task_template := lib.obj(object.get(lib.obj(input.request.body), "TaskTemplate", {}))
+
+service_spec := lib.obj(object.get(task_template, "ContainerSpec", {}))
 
 service_cap_drop := sort({c | some c in lib.list(object.get(service_spec, "CapabilityDrop", []))} | {lib.cap_name(c) | some c in drop_default})
 
-patch := {"body": {"TaskTemplate": {"ContainerSpec": {"CapabilityDrop": service_cap_drop}}}} if {
+service_pids := object.get(lib.obj(object.get(lib.obj(object.get(task_template, "Resources", {})), "Limits", {})), "Pids", 0)
+
+service_limits := {"Resources": {"Limits": {"Pids": pids_default}}} if {
+	pids_default > 0
+	service_pids <= 0
+}
+
+else := {}
+
+patch := {"body": {"TaskTemplate": object.union({"ContainerSpec": {"CapabilityDrop": service_cap_drop}}, service_limits)}} if {
 	input.request.endpoint in {"service.create", "service.update"}
 }

@@ -49,3 +49,14 @@ test_a_services_tasks_drop_net_raw_on_top_of_what_the_spec_drops if {
 	q := defaults.patch with input as bare
 	q.body.TaskTemplate.ContainerSpec.CapabilityDrop == ["NET_RAW"]
 }
+
+service_with(resources) := {"request": {"endpoint": "service.create", "body": {"TaskTemplate": {"ContainerSpec": {"Image": "x"}, "Resources": resources}}}}
+
+test_a_services_tasks_get_the_default_pids_limit_when_the_spec_sets_none if {
+	p := defaults.patch with input as service_with({"Limits": null}) with data.config.defaults.pids_limit as 4096
+	p.body.TaskTemplate.Resources.Limits.Pids == 4096
+	q := defaults.patch with input as service_with({"Limits": {"Pids": 100}}) with data.config.defaults.pids_limit as 4096
+	not q.body.TaskTemplate.Resources
+	r := defaults.patch with input as service_with(null) with data.config.defaults.pids_limit as 0
+	not r.body.TaskTemplate.Resources
+}
