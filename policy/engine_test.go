@@ -161,3 +161,34 @@ func TestDecisionsAreRememberedOnlyForDeterministicPolicies(t *testing.T) {
 		t.Fatal("a policy reading the clock must not be memoized")
 	}
 }
+
+func TestValueSaysWhatTheLoadedPackSays(t *testing.T) {
+	fsys := fstest.MapFS{
+		"p.rego":      {Data: []byte("package xcsproxy\n\ndecision := {\"allow\": true, \"reasons\": [], \"patch\": {}}\n\ndefault strict := true\n\nstrict := data.config.strict\n")},
+		"config.yaml": {Data: []byte("strict: false\n")},
+	}
+	set, err := Load(context.Background(), fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name, ref string
+		want      any
+		found     bool
+	}{
+		{"a rule's value comes from the data it reads", "data.xcsproxy.strict", false, true},
+		{"a data document is read as it is", "data.config.strict", false, true},
+		{"a rule the pack lacks is not found", "data.xcsproxy.lenient", nil, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, found, err := set.Value(context.Background(), c.ref)
+			if err != nil || found != c.found || got != c.want {
+				t.Errorf("Value(%s) = %v, %v, %v; want %v, %v", c.ref, got, found, err, c.want, c.found)
+			}
+		})
+	}
+	if _, _, err := set.Value(context.Background(), "not a ref("); err == nil {
+		t.Error("Value accepted something that is not a reference")
+	}
+}

@@ -84,3 +84,21 @@ func (s *Set) Unformatted() ([]string, error) {
 func Format(name string, src []byte) ([]byte, error) {
 	return format.SourceWithOpts(name, src, format.Opts{RegoVersion: ast.RegoV1})
 }
+
+// Value evaluates ref (a rule or a data document, "data.x.y") with no
+// input, for tools that must say what the loaded pack says rather than
+// what the default pack would. found is false when it is undefined, which
+// includes a pack that has no such rule.
+func (s *Set) Value(ctx context.Context, ref string) (value any, found bool, err error) {
+	if _, err := ast.ParseRef(ref); err != nil {
+		return nil, false, fmt.Errorf("%q is not a reference: %w", ref, err)
+	}
+	rs, err := s.query(ref).Eval(ctx)
+	if err != nil {
+		return nil, false, fmt.Errorf("evaluating %s: %w", ref, err)
+	}
+	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
+		return nil, false, nil
+	}
+	return rs[0].Expressions[0].Value, true, nil
+}

@@ -161,7 +161,7 @@ func (c *checkup) policy(ctx context.Context, o *serveOptions) {
 		c.ok("policy %s (revision %s) compiles and its %d tests pass", where, set.Revision, len(results))
 	}
 	c.note("endpoints the policy allows for a plain request: %s", strings.Join(allowedEndpoints(ctx, set), ", "))
-	c.mountRoots(set)
+	c.mountRoots(ctx, set)
 }
 
 // allowedEndpoints asks the policy about each route with a bare request.

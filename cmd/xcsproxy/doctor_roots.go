@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -28,8 +29,8 @@ import (
 // (XNAT itself, or whoever has taken it over) can swap a directory for a
 // symlink to / in that moment. On a nosymfollow mount (Linux 5.10+) no
 // symlink under it is followed, and the daemon's mount fails instead.
-func (c *checkup) mountRoots(set *policy.Set) {
-	requireNoSuid := settingOn(set.Data, "require_nosuid_nodev", true)
+func (c *checkup) mountRoots(ctx context.Context, set *policy.Set) {
+	requireNoSuid := requiresNoSuidNoDev(ctx, set)
 	for _, root := range rootStates(set) {
 		if root.err != nil {
 			c.note("mount root %s does not exist where xcsproxy runs (%v): it judges binds by the paths it sees, so run it where the host's paths are", root.path, root.err)
@@ -60,8 +61,8 @@ func (c *checkup) mountRoots(set *policy.Set) {
 // unhardenedRoots lists the writable roots whose binds the policy would
 // refuse for want of nosuid and nodev, each with the options it lacks: serve
 // says so when it starts, rather than at the first job.
-func unhardenedRoots(set *policy.Set) map[string]string {
-	if !settingOn(set.Data, "require_nosuid_nodev", true) {
+func unhardenedRoots(ctx context.Context, set *policy.Set) map[string]string {
+	if !requiresNoSuidNoDev(ctx, set) {
 		return nil
 	}
 	out := map[string]string{}
@@ -167,13 +168,12 @@ func configRoots(data map[string]any) []mountRoot {
 	return out
 }
 
-// settingOn reads a boolean of config.yaml's mounts section (its schema has
-// made sure it is one), or def when it is not set.
-func settingOn(data map[string]any, key string, def bool) bool {
-	if v, ok := mountsConfig(data)[key].(bool); ok {
-		return v
-	}
-	return def
+// requiresNoSuidNoDev asks the loaded pack, not the default one, whether it
+// refuses writable binds on mounts without nosuid and nodev; a pack without
+// the rule does not.
+func requiresNoSuidNoDev(ctx context.Context, set *policy.Set) bool {
+	v, found, err := set.Value(ctx, "data.xcsproxy.rules.mounts.require_nosuid_nodev")
+	return err == nil && found && v == true
 }
 
 func mountsConfig(data map[string]any) map[string]any {

@@ -1,10 +1,14 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/xcsproxy/xcsproxy/policies"
+	"github.com/xcsproxy/xcsproxy/policy"
 )
 
 func TestConfigRootsReadsThePathsOfMountsAllowAndWhetherTheyAreReadOnly(t *testing.T) {
@@ -20,30 +24,6 @@ func TestConfigRootsReadsThePathsOfMountsAllowAndWhetherTheyAreReadOnly(t *testi
 	}
 	if got := configRoots(map[string]any{}); got != nil {
 		t.Errorf("configRoots of no config = %v", got)
-	}
-}
-
-func TestSettingOnReadsAMountsBooleanOrItsDefault(t *testing.T) {
-	config := func(mounts map[string]any) map[string]any {
-		return map[string]any{"config": map[string]any{"mounts": mounts}}
-	}
-	cases := []struct {
-		name string
-		data map[string]any
-		def  bool
-		want bool
-	}{
-		{"a setting turned off is off whatever the default", config(map[string]any{"require_nosuid_nodev": false}), true, false},
-		{"a setting turned on is on", config(map[string]any{"require_nosuid_nodev": true}), false, true},
-		{"a setting left out takes the default", config(map[string]any{}), true, true},
-		{"no config at all takes the default", map[string]any{}, true, true},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			if got := settingOn(c.data, "require_nosuid_nodev", c.def); got != c.want {
-				t.Errorf("settingOn = %v, want %v", got, c.want)
-			}
-		})
 	}
 }
 
@@ -69,5 +49,41 @@ func TestWritableAboveFindsADirectorySomeoneElseMayRenameIn(t *testing.T) {
 	}
 	if dir, why, found := writableAbove(filepath.Join(sticky, "root")); found {
 		t.Errorf("writableAbove under a sticky directory found %q (%s)", dir, why)
+	}
+}
+
+func TestRequiresNoSuidNoDevAsksTheLoadedPack(t *testing.T) {
+	ctx := context.Background()
+	load := func(config string) *policy.Set {
+		dir := t.TempDir()
+		if err := os.CopyFS(dir, policies.FS); err != nil {
+			t.Fatal(err)
+		}
+		if config != "" {
+			if err := os.WriteFile(filepath.Join(dir, "config.yaml"), []byte(config), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		set, err := policy.Load(ctx, os.DirFS(dir))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return set
+	}
+	cases := []struct {
+		name   string
+		config string
+		want   bool
+	}{
+		{"the default pack requires it", "", true},
+		{"a config that leaves the setting out gets the rule's default", "mounts: {allow: []}\n", true},
+		{"a config that turns it off is heard", "mounts: {allow: [], require_nosuid_nodev: false}\n", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := requiresNoSuidNoDev(ctx, load(c.config)); got != c.want {
+				t.Errorf("requiresNoSuidNoDev = %v, want %v", got, c.want)
+			}
+		})
 	}
 }

@@ -121,7 +121,7 @@ func runServe(ctx context.Context, o *serveOptions) error {
 	if err != nil {
 		return err
 	}
-	for root, missing := range unhardenedRoots(set) {
+	for root, missing := range unhardenedRoots(ctx, set) {
 		log.Warn("a writable mount root lacks mount options: every writable bind under it will be refused (mounts.require_nosuid_nodev); xcsproxy doctor gives the commands", "root", root, "missing", missing)
 	}
 	if gcpace.Start(ctx, o.gcBudget, time.Second) {
