@@ -387,3 +387,41 @@ func serviceExists(t *testing.T, ctx context.Context, name string) bool {
 	}
 	return false
 }
+
+// VolumesFrom mounts another container's binds again at the new
+// container's start, and xcsproxy judges only a container's own binds: a
+// job could reach the host's root through another job's bind whose path
+// became a symlink, though that job itself is refused at its start.
+func TestVolumesFromCannotCarryAnotherJobsBindAgain(t *testing.T) {
+	ctx := ctxFor(t, 2*time.Minute)
+	p := startProxy(t)
+	dir := jobDir(t, "swap-volumes-from")
+	reader := createReaderOfY(t, p, dir)
+	swapForRoot(t, dir)
+
+	// The control, straight on the daemon: a container with VolumesFrom the
+	// job reads the host's file through the swapped bind.
+	borrower, err := docker.ContainerCreate(ctx, &container.Config{Image: testImage, Cmd: []string{"read", "/host/etc/hostname"}, Labels: map[string]string{testLabel: "swap"}},
+		&container.HostConfig{VolumesFrom: []string{reader}}, nil, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { docker.ContainerRemove(ctxFor(t, time.Minute), borrower.ID, containerRemoveForce()) })
+	if err := docker.ContainerStart(ctx, borrower.ID, container.StartOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	hostname, err := os.ReadFile("/etc/hostname")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := containerOutput(t, ctx, borrower.ID); got != string(hostname) {
+		t.Fatalf("the control read %q through VolumesFrom, not the host's /etc/hostname (%q); the attack below proves nothing", got, hostname)
+	}
+
+	runAttacks(t, p, []attack{
+		{name: "VolumesFrom a managed job whose bind became a symlink to the root", method: "POST", path: "/containers/create",
+			body: createBody(fmt.Sprintf(`{"VolumesFrom":[%q]}`, reader)), reason: "VolumesFrom"},
+		{name: "the same, read-only", method: "POST", path: "/containers/create",
+			body: createBody(fmt.Sprintf(`{"VolumesFrom":[%q]}`, reader+":ro")), reason: "VolumesFrom"},
+	})
+}

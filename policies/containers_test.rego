@@ -58,8 +58,9 @@ test_volumes_from_an_unmanaged_container_is_denied if {
 	count(containers.deny) > 0 with input as object.union(create({"VolumesFrom": ["other:ro"]}), {"containers": {"other": {"exists": true, "managed": false}}})
 }
 
-test_volumes_from_a_managed_container_is_allowed if {
-	count(containers.deny) == 0 with input as object.union(create({"VolumesFrom": ["mine:ro"]}), {"containers": {"mine": {"exists": true, "managed": true}}})
+test_volumes_from_a_managed_container_is_denied_too if {
+	some msg in containers.deny with input as object.union(create({"VolumesFrom": ["mine:ro"]}), {"containers": {"mine": {"exists": true, "managed": true}}})
+	contains(msg, "VolumesFrom mine is not allowed")
 }
 
 test_links_to_an_unmanaged_container_are_denied if {
