@@ -425,3 +425,48 @@ func TestVolumesFromCannotCarryAnotherJobsBindAgain(t *testing.T) {
 			body: createBody(fmt.Sprintf(`{"VolumesFrom":[%q]}`, reader+":ro")), reason: "VolumesFrom"},
 	})
 }
+
+// The daemon restarts a container with a restart policy on its own, and
+// mounts its binds again each time, through whatever symlinks their paths
+// hold then; xcsproxy's start check never runs.
+func TestARestartPolicyCannotMountABindAgainUnjudged(t *testing.T) {
+	ctx := ctxFor(t, 2*time.Minute)
+	hostname, err := os.ReadFile("/etc/hostname")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The control, straight on the daemon: a job that restarts by itself
+	// reads the host's file once its bind's path has become a symlink.
+	dir := jobDir(t, "swap-restart")
+	c, err := docker.ContainerCreate(ctx, &container.Config{Image: testImage, Cmd: []string{"read", "/host/etc/hostname"}, Labels: map[string]string{testLabel: "swap"}},
+		&container.HostConfig{Binds: []string{filepath.Join(dir, "y") + ":/host:ro"}, RestartPolicy: container.RestartPolicy{Name: container.RestartPolicyAlways}}, nil, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { docker.ContainerRemove(ctxFor(t, time.Minute), c.ID, containerRemoveForce()) })
+	if err := docker.ContainerStart(ctx, c.ID, container.StartOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	swapForRoot(t, dir)
+	waitFor(t, 30*time.Second, "the restarted control to read the host's /etc/hostname", func() bool {
+		rc, err := docker.ContainerLogs(ctx, c.ID, container.LogsOptions{ShowStdout: true})
+		if err != nil {
+			return false
+		}
+		defer rc.Close()
+		var out strings.Builder
+		stdcopy.StdCopy(&out, io.Discard, rc)
+		return strings.Contains(out.String(), strings.TrimSpace(string(hostname)))
+	})
+	docker.ContainerStop(ctx, c.ID, container.StopOptions{})
+
+	p := startProxy(t)
+	fresh := jobDir(t, "swap-restart-attack")
+	var attacks []attack
+	for _, name := range []string{"always", "unless-stopped", "on-failure"} {
+		attacks = append(attacks, attack{name: "restart policy " + name, method: "POST", path: "/containers/create",
+			body:   createBody(fmt.Sprintf(`{"Binds":[%q],"RestartPolicy":{"Name":%q}}`, filepath.Join(fresh, "y")+":/in:ro", name)),
+			reason: "RestartPolicy " + name + " is not allowed"})
+	}
+	runAttacks(t, p, attacks)
+}

@@ -252,6 +252,16 @@ deny contains msg if {
 	msg := sprintf("PidsLimit %d is above resources.max_pids (%d)", [pids, max])
 }
 
+# The daemon restarts a container with a restart policy without asking
+# xcsproxy (when it exits, and when the daemon itself restarts), and mounts
+# its binds again then, through whatever symlinks their paths hold: the
+# start check never runs. The Container Service sets none.
+deny contains msg if {
+	name := resources.RestartPolicy.Name
+	not name in {"", "no"}
+	msg := sprintf("RestartPolicy %s is not allowed: the daemon would restart the container without asking xcsproxy, and mount its binds again unjudged", [name])
+}
+
 deny contains msg if {
 	input.request.endpoint == "container.update"
 	some field in {"Devices", "DeviceCgroupRules", "DeviceRequests"}

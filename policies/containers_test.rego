@@ -180,3 +180,18 @@ test_endpoints_config_joins_only_allowed_networks if {
 	count(containers.deny) == 1 with input as endpoints(["host"])
 	count(containers.deny) == 0 with input as endpoints(["xnat-jobs"]) with data.config.networks.allow as ["xnat-jobs"]
 }
+
+test_a_restart_policy_is_denied_on_create_and_update if {
+	every name in ["always", "unless-stopped", "on-failure"] {
+		some msg in containers.deny with input as create({"RestartPolicy": {"Name": name, "MaximumRetryCount": 0}})
+		contains(msg, sprintf("RestartPolicy %s is not allowed", [name]))
+	}
+	some msg in containers.deny with input as {"request": {"endpoint": "container.update", "body": {"RestartPolicy": {"Name": "always"}}}}
+	contains(msg, "RestartPolicy always")
+}
+
+test_no_restart_policy_is_allowed if {
+	count(containers.deny) == 0 with input as create({"RestartPolicy": {"Name": "", "MaximumRetryCount": 0}})
+	count(containers.deny) == 0 with input as create({"RestartPolicy": {"Name": "no", "MaximumRetryCount": 0}})
+	count(containers.deny) == 0 with input as create({"RestartPolicy": null})
+}
