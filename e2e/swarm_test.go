@@ -1,8 +1,10 @@
 package e2e
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -131,5 +133,72 @@ func TestTheSwarmsJoinTokensDoNotPassThroughXcsproxy(t *testing.T) {
 	again, err := docker.SwarmInspect(ctx)
 	if err != nil || again.JoinTokens != direct.JoinTokens {
 		t.Fatalf("the daemon's join tokens changed: %+v, %v", again.JoinTokens, err)
+	}
+}
+
+// With rollback=previous the daemon puts back a service's previous spec and
+// ignores the body; xcsproxy would have judged a spec that never applies.
+func TestAServiceUpdateThatRollsBackIsRefused(t *testing.T) {
+	ctx := ctxFor(t, 2*time.Minute)
+	joinSwarm(t)
+	spec := func(name, v string) swarm.ServiceSpec {
+		return swarm.ServiceSpec{
+			Annotations:  swarm.Annotations{Name: name, Labels: map[string]string{testLabel: "rollback", "v": v}},
+			TaskTemplate: swarm.TaskSpec{ContainerSpec: &swarm.ContainerSpec{Image: testImage, Command: []string{"sleep", "30"}}},
+			Mode:         swarm.ServiceMode{Replicated: &swarm.ReplicatedService{Replicas: ptr(uint64(0))}},
+		}
+	}
+	updateURL := func(id string, version uint64) string {
+		return fmt.Sprintf("/services/%s/update?version=%d&rollback=previous", id, version)
+	}
+	// The control, straight on the daemon: the body says v=3, the service
+	// gets its previous spec, v=1.
+	name := fmt.Sprintf("xcs-rollback-direct-%d", time.Now().UnixNano())
+	created, err := docker.ServiceCreate(ctx, spec(name, "1"), swarm.ServiceCreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { docker.ServiceRemove(ctxFor(t, time.Minute), created.ID) })
+	svc, _, err := docker.ServiceInspectWithRaw(ctx, created.ID, swarm.ServiceInspectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := docker.ServiceUpdate(ctx, created.ID, svc.Version, spec(name, "2"), swarm.ServiceUpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	svc, _, _ = docker.ServiceInspectWithRaw(ctx, created.ID, swarm.ServiceInspectOptions{})
+	body, _ := json.Marshal(spec(name, "3"))
+	daemon := &proxyProc{Sock: "/var/run/docker.sock"}
+	resp, err := daemon.HTTP().Post("http://docker"+updateURL(created.ID, svc.Version.Index), "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	svc, _, _ = docker.ServiceInspectWithRaw(ctx, created.ID, swarm.ServiceInspectOptions{})
+	if resp.StatusCode != http.StatusOK || svc.Spec.Labels["v"] != "1" {
+		t.Fatalf("control: the rollback answered %d and left v=%s; want 200 and the previous spec's v=1", resp.StatusCode, svc.Spec.Labels["v"])
+	}
+
+	// Through xcsproxy: refused, and the service is as it was.
+	p := startProxy(t)
+	pc := p.Docker(t)
+	mine, err := pc.ServiceCreate(ctx, spec(name+"-proxied", "1"), swarm.ServiceCreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { docker.ServiceRemove(ctxFor(t, time.Minute), mine.ID) })
+	svc, _, _ = docker.ServiceInspectWithRaw(ctx, mine.ID, swarm.ServiceInspectOptions{})
+	if _, err := pc.ServiceUpdate(ctx, mine.ID, svc.Version, spec(name+"-proxied", "2"), swarm.ServiceUpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	before, _, _ := docker.ServiceInspectWithRaw(ctx, mine.ID, swarm.ServiceInspectOptions{})
+	body, _ = json.Marshal(spec(name+"-proxied", "3"))
+	status, msg := send(t, p.HTTP(), attack{method: "POST", path: updateURL(mine.ID, before.Version.Index), body: string(body)})
+	if status != http.StatusForbidden || !strings.Contains(msg, "rollback is not allowed") {
+		t.Fatalf("a rollback through xcsproxy: %d %s; want 403 naming rollback", status, msg)
+	}
+	after, _, _ := docker.ServiceInspectWithRaw(ctx, mine.ID, swarm.ServiceInspectOptions{})
+	if after.Version.Index != before.Version.Index || after.Spec.Labels["v"] != "2" {
+		t.Fatalf("the refused rollback changed the service: version %d to %d, v=%s", before.Version.Index, after.Version.Index, after.Spec.Labels["v"])
 	}
 }

@@ -58,3 +58,20 @@ deny contains "container.start must not carry a body (a HostConfig on start bypa
 	endpoint == "container.start"
 	input.request.body != null
 }
+
+# Query parameters with which the daemon does something other than what
+# was judged. With rollback it puts back the service's previous spec and
+# ignores the body; the Container Service never asks for it.
+deny contains "service.update with rollback is not allowed: the daemon would put back the previous spec and ignore the one judged here" if {
+	endpoint == "service.update"
+	input.request.query.rollback
+}
+
+# A start from a checkpoint (an experimental daemon feature) restores the
+# container's processes from files in a directory the client names.
+deny contains msg if {
+	endpoint == "container.start"
+	some param in ["checkpoint", "checkpoint-dir"]
+	input.request.query[param]
+	msg := sprintf("container.start with %s is not allowed: it would restore the container from checkpoint files nothing here judges", [param])
+}

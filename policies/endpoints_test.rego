@@ -56,3 +56,21 @@ test_decision_is_well_shaped if {
 	is_array(d.reasons)
 	is_object(d.patch)
 }
+
+with_query(r, q) := object.union(r, {"request": {"query": q}})
+
+test_a_service_update_that_rolls_back_is_denied if {
+	update := req("service.update", "POST", "/services/s/update")
+	some msg in endpoints.deny with input as with_query(update, {"version": ["3"], "rollback": ["previous"]})
+	contains(msg, "rollback is not allowed")
+	count(endpoints.deny) == 0 with input as with_query(update, {"version": ["3"], "registryAuthFrom": ["spec"]})
+}
+
+test_a_start_from_a_checkpoint_is_denied if {
+	start := req("container.start", "POST", "/containers/c/start")
+	every param in ["checkpoint", "checkpoint-dir"] {
+		some msg in endpoints.deny with input as with_query(start, {param: ["x"]})
+		contains(msg, param)
+	}
+	count(endpoints.deny) == 0 with input as with_query(start, {"detachKeys": ["ctrl-p"]})
+}
