@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/docker/docker/api/types/versions"
 )
 
 func scrape(t *testing.T, addr string) string {
@@ -178,6 +180,15 @@ func TestDoctor(t *testing.T) {
 		out, err := xcsproxy(t, good(t.TempDir())...)
 		if err != nil || !strings.Contains(out, "all well") {
 			t.Fatalf("doctor: %v\n%s", err, out)
+		}
+		// What it reads of the daemon is the daemon's: this one's API
+		// decides whether read-only binds are recursive.
+		v, err := docker.ServerVersion(ctxFor(t, time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if old := versions.LessThan(v.APIVersion, "1.44"); old != strings.Contains(out, "mounts read-only binds non-recursively") {
+			t.Errorf("the daemon's API is %s, so doctor's note that read-only binds are non-recursive should be there: %v; doctor said:\n%s", v.APIVersion, old, out)
 		}
 	})
 	t.Run("each mount root says whether a symlink under it would be followed", func(t *testing.T) {

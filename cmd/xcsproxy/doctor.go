@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/docker/docker/api/types/versions"
 	"github.com/spf13/cobra"
 
 	"github.com/xcsproxy/xcsproxy/audit"
@@ -82,10 +83,7 @@ func (c *checkup) upstream(ctx context.Context, o *serveOptions) {
 		return
 	}
 	hc := &http.Client{Transport: up.Transport, Timeout: 5 * time.Second}
-	var info struct {
-		ServerVersion string
-		Swarm         struct{ LocalNodeState string }
-	}
+	var info daemonInfo
 	var version struct{ APIVersion string }
 	for path, into := range map[string]any{"/version": &version, "/info": &info} {
 		resp, err := hc.Get("http://docker" + path)
@@ -98,6 +96,41 @@ func (c *checkup) upstream(ctx context.Context, o *serveOptions) {
 		_ = json.Unmarshal(b, into)
 	}
 	c.ok("daemon %s answers: Docker %s, API %s, swarm %s", o.upstream, info.ServerVersion, version.APIVersion, orDash(info.Swarm.LocalNodeState))
+	for _, n := range daemonNotes(info, version.APIVersion) {
+		c.note("%s", n)
+	}
+}
+
+// daemonInfo is the part of GET /info that doctor reads.
+type daemonInfo struct {
+	ServerVersion   string
+	DefaultRuntime  string
+	SecurityOptions []string
+	Swarm           struct {
+		LocalNodeState string
+		Nodes          int
+	}
+}
+
+// daemonNotes names what in the daemon's configuration bears on what
+// xcsproxy can promise (docs/threat-model.md): it cannot change any of it.
+func daemonNotes(info daemonInfo, apiVersion string) []string {
+	var notes []string
+	if strings.Contains(info.DefaultRuntime, "nvidia") {
+		notes = append(notes, fmt.Sprintf("the daemon's default runtime is %s: a container whose environment (the request's or the image's) sets NVIDIA_VISIBLE_DEVICES gets GPUs whatever gpus.allow says; make runc the default and name nvidia where GPUs are allowed", info.DefaultRuntime))
+	}
+	if info.Swarm.LocalNodeState == "active" && info.Swarm.Nodes > 1 {
+		notes = append(notes, fmt.Sprintf("the swarm has %d nodes: a service's tasks bind the paths of whichever node runs them, and xcsproxy judges them as this machine sees them; mount the roots at the same paths, with the same options, on every node", info.Swarm.Nodes))
+	}
+	for _, opt := range info.SecurityOptions {
+		if strings.Contains(opt, "name=userns") {
+			notes = append(notes, "the daemon remaps user namespaces: a job's root is not the host's, and mounts.require_nosuid_nodev is stricter than this host needs (turning it off is safe here)")
+		}
+	}
+	if apiVersion != "" && versions.LessThan(apiVersion, "1.44") {
+		notes = append(notes, fmt.Sprintf("API %s: this daemon mounts read-only binds non-recursively, so a mount below a read-only bind's source stays writable in the container; keep other mounts out of read-only roots", apiVersion))
+	}
+	return notes
 }
 
 func (c *checkup) listeners(o *serveOptions) {
