@@ -227,17 +227,14 @@ func (f *Facts) serviceTarget(ctx context.Context, kind, id string) (map[string]
 }
 
 // referencedContainers describes every container a create body points at:
-// VolumesFrom, Links and container:<name> network, pid and ipc modes.
+// Links and container:<name> network, pid and ipc modes. (VolumesFrom is
+// refused whatever it names, so it is not looked up.)
 func (f *Facts) referencedContainers(ctx context.Context, hc *container.HostConfig) (map[string]any, error) {
 	out := map[string]any{}
 	if hc == nil {
 		return out, nil
 	}
 	var names []string
-	for _, v := range hc.VolumesFrom {
-		name, _, _ := strings.Cut(v, ":")
-		names = append(names, name)
-	}
 	for _, l := range hc.Links {
 		name, _, _ := strings.Cut(l, ":")
 		names = append(names, strings.TrimPrefix(name, "/"))

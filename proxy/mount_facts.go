@@ -174,8 +174,8 @@ func (f *Facts) setHostPath(fact map[string]any, p string) {
 	resolved := resolveHostPath(clean)
 	fact["host_path"] = clean
 	fact["resolved"] = resolved
-	fact["nosymfollow"] = OnNoSymFollowMount(resolved)
-	fact["nosuid"], fact["nodev"] = NoSuidNoDev(resolved)
+	opts := MountOptionsOf(resolved)
+	fact["nosymfollow"], fact["nosuid"], fact["nodev"] = opts.NoSymFollow, opts.NoSuid, opts.NoDev
 	if fi, err := os.Stat(resolved); err == nil && fi.Mode()&os.ModeSocket != 0 {
 		fact["is_socket"] = true
 	}

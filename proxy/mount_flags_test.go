@@ -51,3 +51,14 @@ func TestMountPointsBelowFailsOnAMountinfoItCannotRead(t *testing.T) {
 		t.Fatal("a mountinfo that cannot be read gave no error")
 	}
 }
+
+func TestMountOptionsOfAnswersForAPathThatDoesNotExistYet(t *testing.T) {
+	// The daemon creates a missing bind source; the mount it lands on is
+	// that of its deepest existing part. (A nosymfollow mount is e2e's:
+	// making one needs root.)
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "not", "yet")
+	if got, want := MountOptionsOf(missing), MountOptionsOf(dir); got != want {
+		t.Errorf("MountOptionsOf(%s) = %+v, but its existing parent says %+v", missing, got, want)
+	}
+}

@@ -72,7 +72,7 @@ func (f *Facts) markNesting(ctx context.Context, mounts []any, self notSelf) err
 	}
 	// The request's own writable binds hold its other paths too: the
 	// container can swap a directory below one of them while it runs, and
-	// a restart (by a restart policy, or swarm's for a task) mounts again.
+	// its next start (or swarm's restart of a task) mounts again.
 	holders = append(holders, bindHolder{own: true, binds: binds})
 	for i, fact := range facts {
 		mine := binds[i]

@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"path/filepath"
 	"testing"
 )
 
@@ -41,16 +40,5 @@ func TestMarkNestingAsksTheDaemonNothingWithoutAHostPath(t *testing.T) {
 		if fact := m.(map[string]any); fact["inside_writable_of"] != "" || fact["holds_binds_of"] != "" {
 			t.Errorf("a mount without a host path was marked: %v", fact)
 		}
-	}
-}
-
-func TestOnNoSymFollowMountAnswersForAPathThatDoesNotExistYet(t *testing.T) {
-	// The daemon creates a missing bind source; the mount it lands on is
-	// that of its deepest existing part. (A nosymfollow mount is e2e's:
-	// making one needs root.)
-	dir := t.TempDir()
-	missing := filepath.Join(dir, "not", "yet")
-	if got, want := OnNoSymFollowMount(missing), OnNoSymFollowMount(dir); got != want {
-		t.Errorf("OnNoSymFollowMount(%s) = %v, but its existing parent says %v", missing, got, want)
 	}
 }
