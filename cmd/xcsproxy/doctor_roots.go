@@ -31,7 +31,7 @@ import (
 // symlink under it is followed, and the daemon's mount fails instead.
 func (c *checkup) mountRoots(ctx context.Context, set *policy.Set) {
 	requireNoSuid := requiresNoSuidNoDev(ctx, set)
-	for _, root := range rootStates(set) {
+	for _, root := range rootStates(ctx, set) {
 		if root.err != nil {
 			c.note("mount root %s does not exist where xcsproxy runs (%v): it judges binds by the paths it sees, so run it where the host's paths are", root.path, root.err)
 			continue
@@ -39,7 +39,7 @@ func (c *checkup) mountRoots(ctx context.Context, set *policy.Set) {
 		real := root.real
 		switch {
 		case root.readOnly:
-		case root.nosuid && root.nodev:
+		case root.NoSuid && root.NoDev:
 			c.ok("writable mount root %s, and every mount below it, is nosuid,nodev: a set-user-ID program or device node a job leaves there is inert on the host", root.path)
 		case requireNoSuid:
 			c.bad(fmt.Sprintf("writable mount root %s is on a mount, or has a mount below it, without %s: mounts.require_nosuid_nodev refuses every writable bind under it, since a job running as root could leave a set-user-ID root program or a device node there for whoever on the host can reach it", root.path, root.missing()),
@@ -47,7 +47,7 @@ func (c *checkup) mountRoots(ctx context.Context, set *policy.Set) {
 		default:
 			c.note("writable mount root %s is on a mount, or has a mount below it, without %s, and mounts.require_nosuid_nodev is off: a job running as root can leave a set-user-ID root program or a device node there for whoever on the host can reach it", root.path, root.missing())
 		}
-		if root.nosymfollow {
+		if root.NoSymFollow {
 			c.ok("mount root %s is on a nosymfollow mount: a symlink put under it is never followed when the daemon mounts a bind (mounts.require_nosymfollow: true keeps it so)", root.path)
 		} else {
 			c.note("mount root %s is on a mount that follows symlinks: a writer under it that xcsproxy does not manage (XNAT does write there) could swap a directory for a symlink between xcsproxy's check and the daemon's mount. Unless something under it relies on symlinks, mount it nosymfollow: mount --bind %s %s && mount -o remount,bind,%s %s", root.path, real, real, root.options("nosymfollow"), real)
@@ -66,8 +66,8 @@ func unhardenedRoots(ctx context.Context, set *policy.Set) map[string]string {
 		return nil
 	}
 	out := map[string]string{}
-	for _, root := range rootStates(set) {
-		if root.err == nil && !root.readOnly && !(root.nosuid && root.nodev) {
+	for _, root := range rootStates(ctx, set) {
+		if root.err == nil && !root.readOnly && !(root.NoSuid && root.NoDev) {
 			out[root.path] = root.missing()
 		}
 	}
@@ -78,18 +78,17 @@ func unhardenedRoots(ctx context.Context, set *policy.Set) map[string]string {
 // there do, as the policy's facts say it.
 type rootState struct {
 	mountRoot
-	real                       string
-	err                        error // the root cannot be resolved
-	nosuid, nodev, nosymfollow bool
+	proxy.MountOptions
+	real string
+	err  error // the root cannot be resolved
 }
 
-func rootStates(set *policy.Set) []rootState {
+func rootStates(ctx context.Context, set *policy.Set) []rootState {
 	var out []rootState
-	for _, root := range configRoots(set.Data) {
+	for _, root := range packRoots(ctx, set) {
 		st := rootState{mountRoot: root}
 		if st.real, st.err = filepath.EvalSymlinks(root.path); st.err == nil {
-			st.nosuid, st.nodev = proxy.NoSuidNoDev(st.real)
-			st.nosymfollow = proxy.OnNoSymFollowMount(st.real)
+			st.MountOptions = proxy.MountOptionsOf(st.real)
 		}
 		out = append(out, st)
 	}
@@ -101,26 +100,25 @@ func rootStates(set *policy.Set) []rootState {
 // and nodev for a writable root.
 func (r rootState) options(add ...string) string {
 	var keep []string
-	if r.nosuid || !r.readOnly {
+	if r.NoSuid || !r.readOnly {
 		keep = append(keep, "nosuid")
 	}
-	if r.nodev || !r.readOnly {
+	if r.NoDev || !r.readOnly {
 		keep = append(keep, "nodev")
 	}
-	if r.nosymfollow {
+	if r.NoSymFollow {
 		keep = append(keep, "nosymfollow")
 	}
 	return strings.Join(append(keep, add...), ",")
 }
 
-func (r rootState) missing() string { return missingOptions(r.nosuid, r.nodev) }
-
-func missingOptions(nosuid, nodev bool) string {
+// missing names the options a writable root lacks.
+func (r rootState) missing() string {
 	var missing []string
-	if !nosuid {
+	if !r.NoSuid {
 		missing = append(missing, "nosuid")
 	}
-	if !nodev {
+	if !r.NoDev {
 		missing = append(missing, "nodev")
 	}
 	return strings.Join(missing, " and ")
@@ -148,16 +146,27 @@ func writableAbove(path string) (dir, why string, found bool) {
 	}
 }
 
-// A mountRoot is one entry of config.yaml's mounts.allow.
+// A mountRoot is one of the roots binds may lie under.
 type mountRoot struct {
 	path     string
 	readOnly bool
 }
 
-// configRoots lists config.yaml's mounts.allow.
-func configRoots(data map[string]any) []mountRoot {
+// packRoots asks the loaded pack for the roots its mount rules judge by
+// (the default pack's are config.yaml's mounts.allow).
+func packRoots(ctx context.Context, set *policy.Set) []mountRoot {
+	v, _, err := set.Value(ctx, "data.xcsproxy.rules.mounts.roots")
+	if err != nil {
+		return nil
+	}
+	allow, _ := v.([]any)
+	return parseRoots(allow)
+}
+
+// parseRoots reads [{path, read_only}] entries; one without a path is
+// skipped.
+func parseRoots(allow []any) []mountRoot {
 	var out []mountRoot
-	allow, _ := mountsConfig(data)["allow"].([]any)
 	for _, r := range allow {
 		entry, _ := r.(map[string]any)
 		if p, ok := entry["path"].(string); ok && p != "" {
@@ -174,10 +183,4 @@ func configRoots(data map[string]any) []mountRoot {
 func requiresNoSuidNoDev(ctx context.Context, set *policy.Set) bool {
 	v, found, err := set.Value(ctx, "data.xcsproxy.rules.mounts.require_nosuid_nodev")
 	return err == nil && found && v == true
-}
-
-func mountsConfig(data map[string]any) map[string]any {
-	config, _ := data["config"].(map[string]any)
-	mounts, _ := config["mounts"].(map[string]any)
-	return mounts
 }

@@ -11,20 +11,51 @@ import (
 	"github.com/xcsproxy/xcsproxy/policy"
 )
 
-func TestConfigRootsReadsThePathsOfMountsAllowAndWhetherTheyAreReadOnly(t *testing.T) {
-	data := map[string]any{"config": map[string]any{"mounts": map[string]any{"allow": []any{
+func TestParseRootsReadsEachRootsPathAndWhetherItIsReadOnly(t *testing.T) {
+	got := parseRoots([]any{
 		map[string]any{"path": "/data/xnat/archive", "read_only": true},
 		map[string]any{"read_only": false},
 		map[string]any{"path": "/data/xnat/build", "read_only": false},
-	}}}}
-	got := configRoots(data)
+	})
 	want := []mountRoot{{"/data/xnat/archive", true}, {"/data/xnat/build", false}}
 	if !slices.Equal(got, want) {
-		t.Errorf("configRoots = %v, want %v", got, want)
+		t.Errorf("parseRoots = %v, want %v", got, want)
 	}
-	if got := configRoots(map[string]any{}); got != nil {
-		t.Errorf("configRoots of no config = %v", got)
+	if got := parseRoots(nil); got != nil {
+		t.Errorf("parseRoots of no roots = %v", got)
 	}
+}
+
+func TestPackRootsAreTheRootsTheLoadedPacksRulesUse(t *testing.T) {
+	ctx := context.Background()
+	got := packRoots(ctx, loadPack(t, "mounts:\n  allow:\n    - {path: /srv/archive, read_only: true}\n    - {path: /srv/build, read_only: false}\n"))
+	want := []mountRoot{{"/srv/archive", true}, {"/srv/build", false}}
+	if !slices.Equal(got, want) {
+		t.Errorf("packRoots = %v, want %v", got, want)
+	}
+	if got := packRoots(ctx, loadPack(t, "mounts: {}\n")); got != nil {
+		t.Errorf("packRoots of a config without roots = %v", got)
+	}
+}
+
+// loadPack loads the embedded pack with config as its config.yaml (the
+// shipped one when config is empty).
+func loadPack(t *testing.T, config string) *policy.Set {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, policies.FS); err != nil {
+		t.Fatal(err)
+	}
+	if config != "" {
+		if err := os.WriteFile(filepath.Join(dir, "config.yaml"), []byte(config), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set, err := policy.Load(context.Background(), os.DirFS(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set
 }
 
 func TestWritableAboveFindsADirectorySomeoneElseMayRenameIn(t *testing.T) {
@@ -54,22 +85,6 @@ func TestWritableAboveFindsADirectorySomeoneElseMayRenameIn(t *testing.T) {
 
 func TestRequiresNoSuidNoDevAsksTheLoadedPack(t *testing.T) {
 	ctx := context.Background()
-	load := func(config string) *policy.Set {
-		dir := t.TempDir()
-		if err := os.CopyFS(dir, policies.FS); err != nil {
-			t.Fatal(err)
-		}
-		if config != "" {
-			if err := os.WriteFile(filepath.Join(dir, "config.yaml"), []byte(config), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		set, err := policy.Load(ctx, os.DirFS(dir))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return set
-	}
 	cases := []struct {
 		name   string
 		config string
@@ -81,7 +96,7 @@ func TestRequiresNoSuidNoDevAsksTheLoadedPack(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if got := requiresNoSuidNoDev(ctx, load(c.config)); got != c.want {
+			if got := requiresNoSuidNoDev(ctx, loadPack(t, c.config)); got != c.want {
 				t.Errorf("requiresNoSuidNoDev = %v, want %v", got, c.want)
 			}
 		})
