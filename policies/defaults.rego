@@ -50,13 +50,11 @@ patch := {"body": {"HostConfig": object.union({"SecurityOpt": security_opt, "Cap
 # when the spec sets none (TaskTemplate.Resources.Limits.Pids, API 1.41).
 # Swarm's no-new-privileges needs a newer API than daemons xcsproxy serves
 # may have, and one that does not know it drops it unseen.
-task_template := lib.obj(object.get(lib.obj(input.request.body), "TaskTemplate", {}))
+service_cap_drop := sort({c | some c in lib.list(lib.obj(lib.container_spec).CapabilityDrop)} | {lib.cap_name(c) | some c in drop_default})
 
-service_spec := lib.obj(object.get(task_template, "ContainerSpec", {}))
+default service_pids := 0
 
-service_cap_drop := sort({c | some c in lib.list(object.get(service_spec, "CapabilityDrop", []))} | {lib.cap_name(c) | some c in drop_default})
-
-service_pids := object.get(lib.obj(object.get(lib.obj(object.get(task_template, "Resources", {})), "Limits", {})), "Pids", 0)
+service_pids := object.get(lib.obj(lib.obj(lib.task_template.Resources).Limits), "Pids", 0)
 
 service_limits := {"Resources": {"Limits": {"Pids": pids_default}}} if {
 	pids_default > 0

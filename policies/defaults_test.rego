@@ -59,4 +59,7 @@ test_a_services_tasks_get_the_default_pids_limit_when_the_spec_sets_none if {
 	not q.body.TaskTemplate.Resources
 	r := defaults.patch with input as service_with(null) with data.config.defaults.pids_limit as 0
 	not r.body.TaskTemplate.Resources
+	bare := {"request": {"endpoint": "service.create", "body": {"TaskTemplate": {"ContainerSpec": {"Image": "x"}}}}}
+	b := defaults.patch with input as bare with data.config.defaults.pids_limit as 4096
+	b.body.TaskTemplate.Resources.Limits.Pids == 4096
 }

@@ -74,7 +74,11 @@ host_config := {} if {
 	not is_object(input.request.body.HostConfig)
 }
 
-# The service spec's ContainerSpec.
+# The service spec's TaskTemplate, and its ContainerSpec.
+task_template := obj(input.request.body.TaskTemplate) if {
+	input.request.endpoint in {"service.create", "service.update"}
+}
+
 container_spec := input.request.body.TaskTemplate.ContainerSpec if {
 	input.request.endpoint in {"service.create", "service.update"}
 }

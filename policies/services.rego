@@ -9,7 +9,7 @@ applies_to := {"service.create", "service.update"}
 
 spec := lib.container_spec
 
-task := lib.obj(input.request.body.TaskTemplate) if input.request.endpoint in {"service.create", "service.update"}
+task := lib.task_template
 
 privileges := lib.obj(spec.Privileges)
 
