@@ -99,14 +99,8 @@ func runJob(t *testing.T, id string) {
 	if err := docker.ContainerStart(ctx, id, container.StartOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	waitC, errC := docker.ContainerWait(ctx, id, container.WaitConditionNotRunning)
-	select {
-	case w := <-waitC:
-		if w.StatusCode != 0 {
-			t.Fatalf("the job exited %d", w.StatusCode)
-		}
-	case err := <-errC:
-		t.Fatal(err)
+	if code := waitExit(t, ctx, id); code != 0 {
+		t.Fatalf("the job exited %d", code)
 	}
 }
 

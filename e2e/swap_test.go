@@ -56,12 +56,26 @@ func readHostnameBody(binds ...string) string {
 // containerOutput waits for a container to exit and returns its stdout.
 func containerOutput(t *testing.T, ctx context.Context, id string) string {
 	t.Helper()
+	waitExit(t, ctx, id)
+	return containerStdout(t, ctx, id)
+}
+
+// waitExit waits for a container to stop running and returns its exit code.
+func waitExit(t *testing.T, ctx context.Context, id string) int64 {
+	t.Helper()
 	waitC, errC := docker.ContainerWait(ctx, id, container.WaitConditionNotRunning)
 	select {
-	case <-waitC:
+	case w := <-waitC:
+		return w.StatusCode
 	case err := <-errC:
 		t.Fatal(err)
+		return 0
 	}
+}
+
+// containerStdout is what a container has written to stdout so far.
+func containerStdout(t *testing.T, ctx context.Context, id string) string {
+	t.Helper()
 	rc, err := docker.ContainerLogs(ctx, id, container.LogsOptions{ShowStdout: true})
 	if err != nil {
 		t.Fatal(err)
@@ -449,14 +463,7 @@ func TestARestartPolicyCannotMountABindAgainUnjudged(t *testing.T) {
 	}
 	swapForRoot(t, dir)
 	waitFor(t, 30*time.Second, "the restarted control to read the host's /etc/hostname", func() bool {
-		rc, err := docker.ContainerLogs(ctx, c.ID, container.LogsOptions{ShowStdout: true})
-		if err != nil {
-			return false
-		}
-		defer rc.Close()
-		var out strings.Builder
-		stdcopy.StdCopy(&out, io.Discard, rc)
-		return strings.Contains(out.String(), strings.TrimSpace(string(hostname)))
+		return strings.Contains(containerStdout(t, ctx, c.ID), strings.TrimSpace(string(hostname)))
 	})
 	docker.ContainerStop(ctx, c.ID, container.StopOptions{})
 
