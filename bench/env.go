@@ -167,15 +167,15 @@ func policyDir(dir, archiveRoot, buildRoot string, hardened bool) (string, error
 		return "", err
 	}
 	text := string(b)
-	for _, r := range []struct{ old, new string }{
+	edits := []struct{ old, new string }{
 		{"    - docker.io/xnat/*", "    - docker.io/xnat/*\n    - docker.io/xcsproxy-bench/*"},
 		{"    - path: /data/xnat/archive\n", fmt.Sprintf("    - path: %s\n", archiveRoot)},
 		{"    - path: /data/xnat/build\n", fmt.Sprintf("    - path: %s\n", buildRoot)},
-		{"  require_nosuid_nodev: true\n", "  require_nosuid_nodev: false\n"},
-	} {
-		if hardened && strings.HasPrefix(r.old, "  require_nosuid_nodev") {
-			continue
-		}
+	}
+	if !hardened {
+		edits = append(edits, struct{ old, new string }{"  require_nosuid_nodev: true\n", "  require_nosuid_nodev: false\n"})
+	}
+	for _, r := range edits {
 		if !strings.Contains(text, r.old) {
 			return "", fmt.Errorf("the embedded config.yaml no longer has %q to replace", r.old)
 		}
