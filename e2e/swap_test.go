@@ -467,13 +467,25 @@ func TestARestartPolicyCannotMountABindAgainUnjudged(t *testing.T) {
 	})
 	docker.ContainerStop(ctx, c.ID, container.StopOptions{})
 
-	p := startProxy(t)
+	// container.update is allowed here, so that a restart policy cannot
+	// be added to a managed job after its create either.
+	p := startProxy(t, "--policies", policyDir(t, testConfig("container.update")))
 	fresh := jobDir(t, "swap-restart-attack")
+	job := createReaderOfY(t, p, fresh)
 	var attacks []attack
 	for _, name := range []string{"always", "unless-stopped", "on-failure"} {
 		attacks = append(attacks, attack{name: "restart policy " + name, method: "POST", path: "/containers/create",
 			body:   createBody(fmt.Sprintf(`{"Binds":[%q],"RestartPolicy":{"Name":%q}}`, filepath.Join(fresh, "y")+":/in:ro", name)),
 			reason: "RestartPolicy " + name + " is not allowed"})
 	}
+	attacks = append(attacks, attack{name: "restart policy always added by an update", method: "POST", path: "/containers/" + job + "/update",
+		body: `{"RestartPolicy":{"Name":"always"}}`, reason: "RestartPolicy always is not allowed"})
 	runAttacks(t, p, attacks)
+	info, err := docker.ContainerInspect(ctx, job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if name := info.HostConfig.RestartPolicy.Name; name != "" && name != container.RestartPolicyDisabled {
+		t.Fatalf("the refused update left the job with restart policy %q", name)
+	}
 }
