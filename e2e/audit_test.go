@@ -33,6 +33,7 @@ type auditRecord struct {
 	Outcome *struct {
 		Status   int    `json:"status"`
 		ObjectID string `json:"object_id"`
+		Error    string `json:"error"`
 	} `json:"outcome"`
 }
 

@@ -135,7 +135,8 @@ func (f *Facts) targetFacts(ctx context.Context, ex *Exchange) (map[string]any, 
 		return nil, nil, nil
 	}
 	kind, _, _ := strings.Cut(ex.Route.Name, ".")
-	if kind == "container" {
+	// exec.create's {id} is the container the exec would run in.
+	if kind == "container" || ex.Route.Name == "exec.create" {
 		return f.inspectContainerTarget(ctx, "container", id)
 	}
 	t, err := f.otherTarget(ctx, kind, id)

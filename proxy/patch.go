@@ -53,18 +53,9 @@ func patchBody(ex *Exchange, bp any) error {
 	if err := dec.Decode(v); err != nil {
 		return fmt.Errorf("policy patch.body does not fit %s: %w", ex.Route.Name, err)
 	}
-	canon, err := json.Marshal(v)
-	if err != nil {
+	if err := ex.setCanonicalBody(v); err != nil {
 		return fmt.Errorf("re-encoding patched body: %w", err)
 	}
-	var generic any
-	dec = json.NewDecoder(bytes.NewReader(canon))
-	dec.UseNumber()
-	if err := dec.Decode(&generic); err != nil {
-		return err
-	}
-	ex.Body.Canonical, ex.Body.Typed = canon, v
-	ex.Input.Request.Body = generic
 	return nil
 }
 

@@ -1,0 +1,128 @@
+package proxy
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/docker/docker/api/types/container"
+)
+
+// The daemon resolves a container reference as a full id, then as a name,
+// then as a unique prefix of an id; swarm resolves services alike. A client
+// may name its container after the first characters of another container's
+// id: the name reaches its own container while that exists, and the prefix
+// reaches the other one the moment it is removed. Forwarded as the client
+// wrote it, a request judged on the one could act on the other, so it is
+// forwarded naming what was judged by full id (pinned), and a request whose
+// object did not exist when judged is answered here.
+
+// pinnedTarget is what pinning made of a request's target: nothing to do,
+// or the id the forwarded path now names, or a not-found answer.
+type pinnedTarget struct {
+	missing string // the object's kind, when it did not exist
+}
+
+// pin rewrites the forwarded request to name the objects the decision was
+// about by their full ids. It runs after the decision was recorded: the
+// record's facts (target.id, containers[...].id) name those objects.
+func pin(ex *Exchange) (pinnedTarget, error) {
+	if t := ex.Input.Target; t != nil {
+		if exists, _ := t["exists"].(bool); !exists {
+			kind, _ := t["kind"].(string)
+			return pinnedTarget{missing: kind}, nil
+		}
+		id, _ := t["id"].(string)
+		if id == "" {
+			return pinnedTarget{}, fmt.Errorf("the %s's facts have no id", t["kind"])
+		}
+		if err := ex.Target.setParam(ex.Route, "id", id); err != nil {
+			return pinnedTarget{}, err
+		}
+	}
+	if create, ok := ex.Body.Typed.(*container.CreateRequest); ok && create.HostConfig != nil {
+		if pinReferences(create.HostConfig, ex.Input.Containers) {
+			if err := ex.setCanonicalBody(create); err != nil {
+				return pinnedTarget{}, fmt.Errorf("re-encoding the pinned body: %w", err)
+			}
+		}
+	}
+	return pinnedTarget{}, nil
+}
+
+// pinReferences points a create's container:<ref> modes and legacy links at
+// the containers judged (facts keyed by the reference as written), and
+// reports whether anything changed.
+func pinReferences(hc *container.HostConfig, judged map[string]any) bool {
+	idOf := func(ref string) (string, bool) {
+		fact, _ := judged[ref].(map[string]any)
+		id, _ := fact["id"].(string)
+		return id, id != "" && id != ref
+	}
+	changed := false
+	for _, mode := range []*string{(*string)(&hc.NetworkMode), (*string)(&hc.PidMode), (*string)(&hc.IpcMode)} {
+		if ref, ok := strings.CutPrefix(*mode, "container:"); ok {
+			if id, ok := idOf(ref); ok {
+				*mode, changed = "container:"+id, true
+			}
+		}
+	}
+	// On a network of its own making a link is a name the network's DNS
+	// answers at query time, not a reference the daemon resolves at create;
+	// only the default bridge's legacy links (which copy the linked
+	// container's environment into this one) are pinned.
+	if !defaultBridge(hc.NetworkMode) {
+		return changed
+	}
+	for i, l := range hc.Links {
+		name, alias, hasAlias := strings.Cut(l, ":")
+		ref := strings.TrimPrefix(name, "/")
+		id, ok := idOf(ref)
+		if !ok {
+			continue
+		}
+		if !hasAlias {
+			alias = ref // the name the client gave stays the link's name
+		}
+		hc.Links[i], changed = id+":"+alias, true
+	}
+	return changed
+}
+
+func defaultBridge(mode container.NetworkMode) bool {
+	return mode == "" || mode == "default" || mode == "bridge"
+}
+
+// setParam replaces the path segment that holds the route's parameter.
+func (t *Target) setParam(rt *Route, name, value string) error {
+	for i, seg := range rt.prefix {
+		if seg == "{"+name+"}" {
+			if i >= len(t.Segments) {
+				break
+			}
+			segs := append([]string(nil), t.Segments...)
+			segs[i] = value
+			t.Segments, t.Path = segs, "/"+strings.Join(segs, "/")
+			return nil
+		}
+	}
+	return fmt.Errorf("route %s has no {%s} segment to pin", rt.Name, name)
+}
+
+// setCanonicalBody makes v the body forwarded, re-encoded as Docker's type.
+func (ex *Exchange) setCanonicalBody(v any) error {
+	canon, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	var generic any
+	dec := json.NewDecoder(bytes.NewReader(canon))
+	dec.UseNumber()
+	if err := dec.Decode(&generic); err != nil {
+		return err
+	}
+	ex.Body.Canonical, ex.Body.Typed = canon, v
+	ex.Input.Request.Body = generic
+	return nil
+}
