@@ -21,7 +21,7 @@ func benchRecord() *Record {
 			`"target":{"exists":true,"id":"0123456789abcdef","kind":"container","managed":true,"name":"job-1"}}`),
 		Result:  &Result{Allow: true, Reasons: []string{}},
 		Labels:  map[string]any{"app": "xcsproxy", "version": "dev"},
-		Metrics: map[string]any{"timer_rego_query_eval_ns": int64(38000)},
+		Metrics: Metrics{RegoQueryEvalNS: 38000},
 	}
 }
 

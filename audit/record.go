@@ -36,8 +36,15 @@ type Record struct {
 	Input   any            `json:"input,omitempty"`
 	Result  *Result        `json:"result,omitempty"`
 	Labels  map[string]any `json:"labels,omitempty"`
-	Metrics map[string]any `json:"metrics,omitempty"`
+	Metrics Metrics        `json:"metrics,omitzero"`
 	Outcome *Outcome       `json:"outcome,omitempty"`
+}
+
+// Metrics are a decision's timings, named as OPA's decision logs name them.
+// A struct rather than a map: every request's record carries one, and a map
+// was a tenth of the bytes a request allocated.
+type Metrics struct {
+	RegoQueryEvalNS int64 `json:"timer_rego_query_eval_ns,omitempty"`
 }
 
 // Result is the decision as the policy gave it (or the refusal before it).

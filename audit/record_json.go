@@ -40,8 +40,9 @@ func (r *Record) appendFields(dst []byte) ([]byte, error) {
 	if dst, err = appendValueField(dst, "labels", r.Labels, len(r.Labels) > 0); err != nil {
 		return dst, err
 	}
-	if dst, err = appendValueField(dst, "metrics", r.Metrics, len(r.Metrics) > 0); err != nil {
-		return dst, err
+	if r.Metrics != (Metrics{}) {
+		dst = append(appendFieldName(dst, "metrics"), `{"timer_rego_query_eval_ns":`...)
+		dst = append(strconv.AppendInt(dst, r.Metrics.RegoQueryEvalNS, 10), '}')
 	}
 	if r.Outcome != nil {
 		if dst, err = r.Outcome.appendJSON(appendFieldName(dst, "outcome")); err != nil {

@@ -19,7 +19,7 @@ func TestRecordFieldsMatchEncodingJSON(t *testing.T) {
 			RequestPath: "/_ping", Client: map[string]any{"uid": 1000, "transport": "unix"}, PolicyRevision: "abc",
 			Input:  json.RawMessage(`{"request":{"endpoint":"system.ping"}}`),
 			Result: &Result{Allow: true, Reasons: []string{}}, Labels: map[string]any{"app": "xcsproxy", "version": "dev"},
-			Metrics: map[string]any{"timer_rego_query_eval_ns": int64(1234)},
+			Metrics: Metrics{RegoQueryEvalNS: 1234},
 		}},
 		{"a denied create with a redacted input map and a patch", Record{
 			Type: TypeDecision, DecisionID: "d2", Timestamp: ts.Add(time.Hour), Endpoint: "container.create",
@@ -35,7 +35,7 @@ func TestRecordFieldsMatchEncodingJSON(t *testing.T) {
 			Type: TypeOutcome, DecisionID: "d5", Timestamp: ts.In(time.FixedZone("x", 3600)), Endpoint: "container.logs",
 			Outcome: &Outcome{Status: 502, Bytes: 0, DurationMS: 0, Error: "daemon went away"},
 		}},
-		{"empty client, labels and metrics maps are left out", Record{Type: TypeOutcome, DecisionID: "d6", Timestamp: ts, Client: map[string]any{}, Labels: map[string]any{}, Metrics: map[string]any{}}},
+		{"empty client and labels maps and zero metrics are left out", Record{Type: TypeOutcome, DecisionID: "d6", Timestamp: ts, Client: map[string]any{}, Labels: map[string]any{}, Metrics: Metrics{}}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

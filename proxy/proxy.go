@@ -66,7 +66,8 @@ type LocalHandler interface {
 
 // Recorder is the audit log as the proxy uses it: Append must return only
 // once the record is written; Enqueue may return before, for records
-// nothing waits on.
+// nothing waits on. Neither may keep the record once it returns: the proxy
+// reuses it.
 type Recorder interface {
 	Append(*audit.Record) error
 	Enqueue(*audit.Record) error

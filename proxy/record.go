@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/xcsproxy/xcsproxy/audit"
@@ -44,13 +45,36 @@ func (p *Proxy) refuse(w http.ResponseWriter, r *http.Request, ex *Exchange, her
 	writeError(w, herr.Status, herr.Message)
 }
 
+// pooledRecord is a record with the parts it points to. The audit writer
+// encodes a record before Append or Enqueue returns and keeps nothing of
+// it, so a request's two records are reused rather than allocated: fresh,
+// they were a sixth of the bytes a request allocated, and the collector's
+// work grows with those bytes.
+type pooledRecord struct {
+	rec audit.Record
+	res audit.Result
+	out audit.Outcome
+}
+
+var recordPool = sync.Pool{New: func() any { return new(pooledRecord) }}
+
+func getRecord() *pooledRecord { return recordPool.Get().(*pooledRecord) }
+
+func (r *pooledRecord) release() {
+	*r = pooledRecord{}
+	recordPool.Put(r)
+}
+
 // recordDecision writes the decision record; its error means the request
 // must not be forwarded.
 func (p *Proxy) recordDecision(ex *Exchange, encoded []byte) error {
 	if p.cfg.Audit == nil {
 		return nil
 	}
-	res := &audit.Result{Allow: ex.Decision.Allow, Reasons: ex.Decision.Reasons}
+	pr := getRecord()
+	defer pr.release()
+	res := &pr.res
+	res.Allow, res.Reasons = ex.Decision.Allow, ex.Decision.Reasons
 	if len(ex.Decision.Patch) > 0 {
 		res.Patch = audit.RedactPatch(ex.Decision.Patch, nil)
 	}
@@ -64,7 +88,7 @@ func (p *Proxy) recordDecision(ex *Exchange, encoded []byte) error {
 	if !res.Allow {
 		res.Status = http.StatusForbidden
 	}
-	return p.append(&audit.Record{
+	pr.rec = audit.Record{
 		Type:           audit.TypeDecision,
 		DecisionID:     ex.ID,
 		Timestamp:      time.Now().UTC(),
@@ -77,8 +101,9 @@ func (p *Proxy) recordDecision(ex *Exchange, encoded []byte) error {
 		Input:          input,
 		Result:         res,
 		Labels:         p.labels,
-		Metrics:        map[string]any{"timer_rego_query_eval_ns": ex.EvalTime.Nanoseconds()},
-	})
+		Metrics:        audit.Metrics{RegoQueryEvalNS: ex.EvalTime.Nanoseconds()},
+	}
+	return p.append(&pr.rec)
 }
 
 // recordOutcome writes what the daemon answered to a forwarded request.
@@ -86,23 +111,26 @@ func (p *Proxy) recordOutcome(ex *Exchange, rec *responseRecorder, forwardErr er
 	if p.cfg.Audit == nil {
 		return
 	}
-	// The outcome rides along with the next decision's write (or follows
-	// within milliseconds): nothing waits on it, and that halves the
-	// writes per request. A write that fails surfaces on that decision.
-	err := p.cfg.Audit.Enqueue(&audit.Record{
+	pr := getRecord()
+	defer pr.release()
+	pr.out = audit.Outcome{
+		Status:     rec.status,
+		ObjectID:   ex.ObjectID,
+		Bytes:      rec.bytes,
+		DurationMS: float64(time.Since(ex.Start).Microseconds()) / 1000,
+		Error:      errorText(forwardErr),
+	}
+	pr.rec = audit.Record{
 		Type:       audit.TypeOutcome,
 		DecisionID: ex.ID,
 		Timestamp:  time.Now().UTC(),
 		Endpoint:   ex.Route.Name,
-		Outcome: &audit.Outcome{
-			Status:     rec.status,
-			ObjectID:   ex.ObjectID,
-			Bytes:      rec.bytes,
-			DurationMS: float64(time.Since(ex.Start).Microseconds()) / 1000,
-			Error:      errorText(forwardErr),
-		},
-	})
-	if err != nil {
+		Outcome:    &pr.out,
+	}
+	// The outcome rides along with the next decision's write (or follows
+	// within milliseconds): nothing waits on it, and that halves the
+	// writes per request. A write that fails surfaces on that decision.
+	if err := p.cfg.Audit.Enqueue(&pr.rec); err != nil {
 		p.log.Error("audit outcome not written", "decision_id", ex.ID, "error", err)
 	}
 }
