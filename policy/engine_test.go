@@ -192,3 +192,28 @@ func TestValueSaysWhatTheLoadedPackSays(t *testing.T) {
 		t.Error("Value accepted something that is not a reference")
 	}
 }
+
+func TestASetForDecidingDecidesWithoutItsTestsAndSources(t *testing.T) {
+	s, err := load(t, map[string]string{
+		"p.rego":      "package xcsproxy\ndecision := {\"allow\": input.request.endpoint == \"system.ping\", \"reasons\": [\"not a ping\"]}",
+		"p_test.rego": "package xcsproxy\ntest_ping if decision.allow with input as {\"request\": {\"endpoint\": \"system.ping\"}}",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Tests) != 1 || len(s.Sources) != 2 {
+		t.Fatalf("loaded %d tests and %d sources, want 1 and 2", len(s.Tests), len(s.Sources))
+	}
+	e := NewEngine(s.ForDeciding())
+	if s.Tests != nil || s.Sources != nil {
+		t.Fatal("the set kept its tests or sources")
+	}
+	in := &Input{Request: Request{Endpoint: "system.ping"}}
+	if d := e.Decide(context.Background(), in.Map()); !d.Allow {
+		t.Fatalf("system.ping denied: %v", d.Reasons)
+	}
+	in.Request.Endpoint = "exec.create"
+	if d := e.Decide(context.Background(), in.Map()); d.Allow {
+		t.Fatal("exec.create allowed")
+	}
+}

@@ -41,6 +41,15 @@ type Set struct {
 	memo *memo
 }
 
+// ForDeciding drops what only the policy tools use, the parsed tests and
+// the sources kept for format checks, and returns the set. A serving
+// process holds its set for as long as it runs, and the garbage collector
+// marks all of it on every cycle; the tests were a fifth of that heap.
+func (s *Set) ForDeciding() *Set {
+	s.Tests, s.Sources = nil, nil
+	return s
+}
+
 // unsafeBuiltinPrefixes are removed from the capabilities: a gate in front of
 // root must not reach the network, and opa.runtime would expose the process
 // environment (secrets included) to policy authors.

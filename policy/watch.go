@@ -38,6 +38,6 @@ func reload(ctx context.Context, e *Engine, dir string) (string, error) {
 	if cur := e.Current(); cur != nil && cur.Revision == s.Revision {
 		return s.Revision, nil
 	}
-	e.Swap(s)
+	e.Swap(s.ForDeciding())
 	return s.Revision, nil
 }

@@ -127,7 +127,7 @@ func runServe(ctx context.Context, o *serveOptions) error {
 	if gcpace.Start(ctx, o.gcBudget, time.Second) {
 		log.Debug("garbage collector paced to a memory budget", "bytes", o.gcBudget)
 	}
-	engine := policy.NewEngine(set)
+	engine := policy.NewEngine(set.ForDeciding())
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := proxy.NewMetrics(registry, version)
