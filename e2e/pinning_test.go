@@ -234,3 +234,20 @@ func TestAnAllowedExecIsOnlyCreatedInAManagedContainer(t *testing.T) {
 		t.Fatalf("exec create in the managed container: %d %q, want 201", status, msg)
 	}
 }
+
+// A client probing id prefixes learns that a container exists, but not what
+// the host calls it.
+func TestARefusalDoesNotNameTheHostsOtherContainers(t *testing.T) {
+	p := startProxy(t)
+	ctx := ctxFor(t, time.Minute)
+	name := fmt.Sprintf("xcs-infra-db-%d", time.Now().UnixNano())
+	c, err := docker.ContainerCreate(ctx, &container.Config{Image: testImage, Cmd: []string{"sleep", "30"}, Labels: map[string]string{testLabel: "probe"}}, nil, nil, nil, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { docker.ContainerRemove(context.Background(), c.ID, containerRemoveForce()) })
+	status, msg := send(t, p.HTTP(), attack{method: "GET", path: "/containers/" + c.ID[:12] + "/json"})
+	if status != http.StatusForbidden || strings.Contains(msg, name) || !strings.Contains(msg, c.ID[:12]) {
+		t.Fatalf("inspect by id prefix: %d %q, want 403 naming %s and not %s", status, msg, c.ID[:12], name)
+	}
+}

@@ -9,10 +9,13 @@ default managed_label := "org.xcsproxy.managed"
 
 managed_label := input.proxy.managed_label
 
+# The refusal names the object as the client did, not by the daemon's name
+# for it: a client probing id prefixes would otherwise learn the names of
+# the host's other containers (the audit record keeps them).
 deny contains msg if {
 	input.target.exists
 	not input.target.managed
-	msg := sprintf("%s %s was not created through xcsproxy: %s is only allowed on containers and services xcsproxy created", [input.target.kind, input.target.name, input.request.endpoint])
+	msg := sprintf("%s %s was not created through xcsproxy: %s is only allowed on containers and services xcsproxy created", [input.target.kind, object.get(object.get(input.request, "params", {}), "id", ""), input.request.endpoint])
 }
 
 default extra_labels := {}

@@ -23,6 +23,11 @@ test_acting_on_an_unmanaged_container_is_denied if {
 	}
 }
 
+test_the_refusal_names_the_object_as_the_client_did_not_by_its_name if {
+	inp := object.union(on_target("container.kill", false), {"request": {"params": {"id": "0123ab"}}})
+	ownership.deny == {"container 0123ab was not created through xcsproxy: container.kill is only allowed on containers and services xcsproxy created"} with input as inp
+}
+
 test_a_missing_target_is_left_to_the_daemon if {
 	inp := object.union(on_target("container.inspect", false), {"target": {"exists": false}})
 	count(ownership.deny) == 0 with input as inp
