@@ -208,7 +208,8 @@ func TestAServiceRequestActsOnTheServiceItWasJudgedOn(t *testing.T) {
 }
 
 // exec.create names the container the exec would run in; with exec allowed
-// as an extra endpoint, that container must be one xcsproxy created.
+// as an extra endpoint, that container must be one xcsproxy created, and the
+// exec may not be privileged.
 func TestAnAllowedExecIsOnlyCreatedInAManagedContainer(t *testing.T) {
 	p := startProxy(t, "--policies", policyDir(t, testConfig("exec.create")))
 	ctx := ctxFor(t, time.Minute)
@@ -229,6 +230,14 @@ func TestAnAllowedExecIsOnlyCreatedInAManagedContainer(t *testing.T) {
 	t.Cleanup(func() { docker.ContainerRemove(context.Background(), id, containerRemoveForce()) })
 	if err := docker.ContainerStart(ctx, id, container.StartOptions{}); err != nil {
 		t.Fatal(err)
+	}
+	privileged := `{"Cmd":["echo","x"],"AttachStdout":true,"Privileged":true}`
+	status, msg = send(t, p.HTTP(), attack{method: "POST", path: "/containers/" + managed + "/exec", body: privileged})
+	if status != http.StatusForbidden || !strings.Contains(msg, "privileged exec") {
+		t.Fatalf("privileged exec create in the managed container: %d %q, want 403", status, msg)
+	}
+	if c, err := docker.ContainerInspect(ctx, id); err != nil || len(c.ExecIDs) != 0 {
+		t.Fatalf("the managed container holds execs %v after the refused one (%v)", c.ExecIDs, err)
 	}
 	if status, msg := send(t, p.HTTP(), attack{method: "POST", path: "/containers/" + managed + "/exec", body: body}); status != http.StatusCreated {
 		t.Fatalf("exec create in the managed container: %d %q, want 201", status, msg)

@@ -12,13 +12,22 @@ import data.xcsproxy.lib
 import input.request.body.HostConfig as hc
 
 # The endpoints this module judges (decision.rego runs it only for these).
-applies_to := {"container.create", "container.update"}
+applies_to := {"container.create", "container.update", "exec.create"}
 
 create := input.request.endpoint == "container.create"
 
 deny contains "privileged containers are not allowed (CIS 5.4); there is no setting to allow them" if {
 	hc.Privileged == true
 	create
+}
+
+# exec is refused unless a site allows it (endpoints.allow_extra), and even
+# then a privileged exec (docker exec --privileged) would run with every
+# capability, beyond the container's own (NET_RAW, SYS_PTRACE, NET_ADMIN
+# among them), as Docker documents it.
+deny contains "a privileged exec is not allowed: it would run with every capability, beyond the container's own; there is no setting to allow it" if {
+	input.request.body.Privileged == true
+	input.request.endpoint == "exec.create"
 }
 
 deny contains msg if {

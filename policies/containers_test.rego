@@ -19,6 +19,14 @@ test_a_container_service_host_config_is_allowed if {
 
 test_privileged_is_denied if denied({"Privileged": true})
 
+test_a_privileged_exec_is_denied if {
+	count(containers.deny) == 1 with input as {"request": {"endpoint": "exec.create", "body": {"Cmd": ["id"], "Privileged": true}}}
+}
+
+test_an_unprivileged_exec_is_left_to_the_endpoint_rules if {
+	count(containers.deny) == 0 with input as {"request": {"endpoint": "exec.create", "body": {"Cmd": ["id"], "Privileged": false}}}
+}
+
 test_cap_add_sys_admin_is_denied if denied({"CapAdd": ["SYS_ADMIN"]})
 
 test_cap_add_with_cap_prefix_is_denied if denied({"CapAdd": ["cap_sys_admin"]})
