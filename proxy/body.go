@@ -87,3 +87,20 @@ func checkJSONMediaType(ct string) *Error {
 	}
 	return nil
 }
+
+// setCanonicalBody makes v the body forwarded, re-encoded as Docker's type.
+func (ex *Exchange) setCanonicalBody(v any) error {
+	canon, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	var generic any
+	dec := json.NewDecoder(bytes.NewReader(canon))
+	dec.UseNumber()
+	if err := dec.Decode(&generic); err != nil {
+		return err
+	}
+	ex.Body.Canonical, ex.Body.Typed = canon, v
+	ex.Input.Request.Body = generic
+	return nil
+}

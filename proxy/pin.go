@@ -1,8 +1,6 @@
 package proxy
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -18,37 +16,33 @@ import (
 // forwarded naming what was judged by full id (pinned), and a request whose
 // object did not exist when judged is answered here.
 
-// pinnedTarget is what pinning made of a request's target: nothing to do,
-// or the id the forwarded path now names, or a not-found answer.
-type pinnedTarget struct {
-	missing string // the object's kind, when it did not exist
-}
-
 // pin rewrites the forwarded request to name the objects the decision was
 // about by their full ids. It runs after the decision was recorded: the
-// record's facts (target.id, containers[...].id) name those objects.
-func pin(ex *Exchange) (pinnedTarget, error) {
+// record's facts (target.id, containers[...].id) name those objects. When
+// the request's target did not exist when it was judged, pin changes nothing
+// and returns the target's kind, for the caller to answer 404.
+func pin(ex *Exchange) (missing string, err error) {
 	if t := ex.Input.Target; t != nil {
 		if exists, _ := t["exists"].(bool); !exists {
 			kind, _ := t["kind"].(string)
-			return pinnedTarget{missing: kind}, nil
+			return kind, nil
 		}
 		id, _ := t["id"].(string)
 		if id == "" {
-			return pinnedTarget{}, fmt.Errorf("the %s's facts have no id", t["kind"])
+			return "", fmt.Errorf("the %s's facts have no id", t["kind"])
 		}
 		if err := ex.Target.setParam(ex.Route, "id", id); err != nil {
-			return pinnedTarget{}, err
+			return "", err
 		}
 	}
 	if create, ok := ex.Body.Typed.(*container.CreateRequest); ok && create.HostConfig != nil {
 		if pinReferences(create.HostConfig, ex.Input.Containers) {
 			if err := ex.setCanonicalBody(create); err != nil {
-				return pinnedTarget{}, fmt.Errorf("re-encoding the pinned body: %w", err)
+				return "", fmt.Errorf("re-encoding the pinned body: %w", err)
 			}
 		}
 	}
-	return pinnedTarget{}, nil
+	return "", nil
 }
 
 // pinReferences points a create's container:<ref> modes and legacy links at
@@ -108,21 +102,4 @@ func (t *Target) setParam(rt *Route, name, value string) error {
 		}
 	}
 	return fmt.Errorf("route %s has no {%s} segment to pin", rt.Name, name)
-}
-
-// setCanonicalBody makes v the body forwarded, re-encoded as Docker's type.
-func (ex *Exchange) setCanonicalBody(v any) error {
-	canon, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	var generic any
-	dec := json.NewDecoder(bytes.NewReader(canon))
-	dec.UseNumber()
-	if err := dec.Decode(&generic); err != nil {
-		return err
-	}
-	ex.Body.Canonical, ex.Body.Typed = canon, v
-	ex.Input.Request.Body = generic
-	return nil
 }

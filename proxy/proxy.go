@@ -242,7 +242,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.cfg.Metrics.request(ex.Route.Name, "allow")
-	pinned, pinErr := pin(ex)
+	missing, pinErr := pin(ex)
 	rec := &responseRecorder{ResponseWriter: w}
 	forwardStart := time.Now()
 	if ex.Route.Stream && !ex.Route.Hijack {
@@ -255,11 +255,11 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.log.Error("pinning the request to what was judged failed; refusing", "decision_id", ex.ID, "error", pinErr)
 		writeError(rec, http.StatusInternalServerError, "the request could not be pinned to the objects it was judged on, so nothing was forwarded: "+pinErr.Error())
 		forwardErr = fmt.Errorf("not forwarded: pinning: %w", pinErr)
-	case pinned.missing != "":
+	case missing != "":
 		// Forwarded, the name could reach an object made meanwhile that
 		// nobody judged; the daemon's answer would have been this one.
-		writeError(rec, http.StatusNotFound, fmt.Sprintf("No such %s: %s", pinned.missing, ex.Params["id"]))
-		forwardErr = fmt.Errorf("not forwarded: no such %s when judged", pinned.missing)
+		writeError(rec, http.StatusNotFound, fmt.Sprintf("No such %s: %s", missing, ex.Params["id"]))
+		forwardErr = fmt.Errorf("not forwarded: no such %s when judged", missing)
 	case ex.Route.Local:
 		if p.cfg.Local == nil {
 			writeError(rec, http.StatusNotFound, ex.Route.Name+" is not enabled on this xcsproxy")
