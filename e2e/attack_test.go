@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -424,4 +425,56 @@ func TestAnExistingVolumeIsJudgedByWhatItReallyBinds(t *testing.T) {
 		{name: "the listed volume as a bind", method: "POST", path: "/containers/create",
 			body: createBody(fmt.Sprintf(`{"Binds":[%q]}`, name+":/h")), reason: "not under an allowed root"},
 	})
+}
+
+// twoNamedImage imports an image of its own under an allowed name and tags
+// it with a name images.allow does not list; it returns the image's id.
+func twoNamedImage(t *testing.T, ctx context.Context, allowed, other string) string {
+	t.Helper()
+	if err := importImage(ctx, filepath.Join(filepath.Dir(binary), "tool"), allowed, map[string]string{"purpose": allowed}); err != nil {
+		t.Fatal(err)
+	}
+	if err := docker.ImageTag(ctx, allowed, other); err != nil {
+		t.Fatal(err)
+	}
+	inspect, err := docker.ImageInspect(ctx, allowed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { docker.ImageRemove(context.Background(), inspect.ID, imageRemoveForce()) })
+	return strings.TrimPrefix(inspect.ID, "sha256:")
+}
+
+func TestRemovingAnImageByIdCannotTakeAnUnallowedNameWithIt(t *testing.T) {
+	ctx := ctxFor(t, 2*time.Minute)
+	stamp := time.Now().UnixNano()
+	// The control, straight on the daemon: a forced removal by id takes
+	// every name the image has.
+	allowed, other := fmt.Sprintf("xcsproxy-e2e/tool:control-%d", stamp), fmt.Sprintf("xcsproxy-other/kept:control-%d", stamp)
+	id := twoNamedImage(t, ctx, allowed, other)
+	if _, err := docker.ImageRemove(ctx, id[:12], imageRemoveForce()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := docker.ImageInspect(ctx, other); err == nil {
+		t.Fatalf("control: %s survived the removal of its image by id", other)
+	}
+
+	p := startProxy(t)
+	allowed, other = fmt.Sprintf("xcsproxy-e2e/tool:two-%d", stamp), fmt.Sprintf("xcsproxy-other/kept:two-%d", stamp)
+	id = twoNamedImage(t, ctx, allowed, other)
+	runAttacks(t, p, []attack{
+		{name: "forced removal by id", method: "DELETE", path: "/images/" + id[:12] + "?force=1", reason: "also remove docker.io/" + other},
+	})
+	for _, name := range []string{allowed, other} {
+		if _, err := docker.ImageInspect(ctx, name); err != nil {
+			t.Fatalf("%s is gone after the refused removal: %v", name, err)
+		}
+	}
+	// By its allowed name, the image loses that name and keeps the other.
+	if status, msg := send(t, p.HTTP(), attack{method: "DELETE", path: "/images/" + allowed}); status != http.StatusOK {
+		t.Fatalf("removal by the allowed name: %d %q, want 200", status, msg)
+	}
+	if _, err := docker.ImageInspect(ctx, other); err != nil {
+		t.Fatalf("%s is gone after the removal of the allowed name: %v", other, err)
+	}
 }

@@ -54,6 +54,17 @@ deny contains msg if {
 	msg := sprintf("image %s is not allowed: add a pattern that matches it to images.allow in config.yaml", [describe])
 }
 
+# A removal by id takes every name the image has with it (the daemon
+# insists on force when there are several): one allowed name must not carry
+# the others, which belong to whoever gave them.
+deny contains msg if {
+	input.request.endpoint == "image.remove"
+	input.image.ref == ""
+	some ref in input.image.refs
+	not allowed_ref(ref)
+	msg := sprintf("image.remove by id would also remove %s, which images.allow does not name: remove the image by its allowed name instead", [ref])
+}
+
 deny contains msg if {
 	input.request.endpoint in lib.creates
 	not input.image

@@ -106,3 +106,19 @@ test_a_login_check_without_registry_facts_is_refused if {
 test_a_login_check_is_refused_when_no_image_is_allowed if {
 	count(images.deny) == 1 with input as login({"host": "docker.io", "error": ""}) with data.config as {}
 }
+
+test_a_removal_by_id_of_an_image_with_an_unlisted_name_is_denied if {
+	by_id := object.union(image("", ["docker.io/xnat/tool:1", "docker.io/library/other:1"], true), {"requested": "4e80a1d0", "by_id": true})
+	some msg in images.deny with input as {"request": {"endpoint": "image.remove"}, "image": by_id} with data.config as cfg
+	contains(msg, "docker.io/library/other:1")
+}
+
+test_a_removal_by_id_of_an_image_whose_names_are_all_listed_is_allowed if {
+	by_id := object.union(image("", ["docker.io/xnat/tool:1", "docker.io/xnat/tool:2"], true), {"requested": "4e80a1d0", "by_id": true})
+	count(images.deny) == 0 with input as {"request": {"endpoint": "image.remove"}, "image": by_id} with data.config as cfg
+}
+
+test_a_removal_by_an_allowed_name_is_allowed_whatever_other_names_the_image_has if {
+	img := image("docker.io/xnat/tool:1", ["docker.io/xnat/tool:1", "docker.io/library/other:1"], true)
+	count(images.deny) == 0 with input as {"request": {"endpoint": "image.remove"}, "image": img} with data.config as cfg
+}
