@@ -29,6 +29,9 @@ type countingUpstream struct {
 
 	mu   sync.Mutex
 	last seenRequest // the last client request that reached the daemon
+
+	// factDelay holds xcsproxy's own lookups (the facts) this long.
+	factDelay atomic.Int64
 }
 
 // seenRequest is a request as the daemon received it.
@@ -57,6 +60,13 @@ func newCountingUpstream(t *testing.T) *countingUpstream {
 		FlushInterval: -1,
 	}
 	u.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if d := time.Duration(u.factDelay.Load()); d > 0 && r.UserAgent() == "xcsproxy-facts" {
+			select {
+			case <-time.After(d):
+			case <-r.Context().Done():
+				return
+			}
+		}
 		if r.UserAgent() != "xcsproxy-facts" {
 			u.forwarded.Add(1)
 			body, _ := io.ReadAll(r.Body)
@@ -188,4 +198,27 @@ func truncateStr(s string, n int) string {
 		return s[:n] + "..."
 	}
 	return s
+}
+
+// A client that gives up while its facts are looked up is nobody's fault:
+// xcsproxy says so at info level, and pages nobody with an error.
+func TestAClientLeavingDuringTheFactLookupIsNotAnError(t *testing.T) {
+	up := newCountingUpstream(t)
+	p := startProxy(t, "--upstream", "unix://"+up.sock)
+	up.factDelay.Store(int64(2 * time.Second))
+	before := up.forwarded.Load() // start-up's readiness checks
+	c, err := net.Dial("unix", p.Sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(c, "GET /containers/xcs-gone/json HTTP/1.1\r\nHost: d\r\n\r\n")
+	time.Sleep(200 * time.Millisecond)
+	c.Close()
+	p.waitLog(t, "the client went away during the fact lookup", 5*time.Second)
+	if strings.Contains(p.Logs.String(), "fact lookup failed") {
+		t.Fatalf("a client leaving was logged as a failed lookup:\n%s", p.Logs.String())
+	}
+	if got := up.forwarded.Load() - before; got != 0 {
+		t.Fatalf("the daemon received %d requests for a client that had left", got)
+	}
 }

@@ -176,7 +176,14 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if p.cfg.Facts != nil {
 		if err := p.cfg.Facts.gather(r.Context(), ex); err != nil {
-			p.log.Error("fact lookup failed; refusing", "endpoint", ex.Route.Name, "error", err)
+			if r.Context().Err() != nil {
+				// The client left while its facts were looked up: nobody
+				// to answer, and nothing wrong with the daemon. Logged as
+				// an error, every client that gives up would page ops.
+				p.log.Info("the client went away during the fact lookup; refusing", "endpoint", ex.Route.Name, "error", err)
+			} else {
+				p.log.Error("fact lookup failed; refusing", "endpoint", ex.Route.Name, "error", err)
+			}
 			msg := "looking up facts for the policy: " + err.Error()
 			if client.IsErrConnectionFailed(err) {
 				msg = "the Docker daemon at " + p.cfg.Upstream.Addr + " is unreachable (while looking up facts for the policy); check that dockerd is running and --upstream is right"
