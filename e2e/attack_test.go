@@ -478,3 +478,33 @@ func TestRemovingAnImageByIdCannotTakeAnUnallowedNameWithIt(t *testing.T) {
 		t.Fatalf("%s is gone after the removal of the allowed name: %v", other, err)
 	}
 }
+
+func TestAJobCannotTakeAnotherContainersMacAddress(t *testing.T) {
+	ctx := ctxFor(t, time.Minute)
+	victim := unmanagedContainer(t)
+	v, err := docker.ContainerInspect(ctx, victim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mac := v.NetworkSettings.MacAddress
+	// The control, straight on the daemon: it runs a second container
+	// with the victim's address beside it on the bridge.
+	clone, err := docker.ContainerCreate(ctx, &container.Config{Image: testImage, Cmd: []string{"sleep", "30"}, MacAddress: mac, Labels: map[string]string{testLabel: "mac"}}, nil, nil, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { docker.ContainerRemove(context.Background(), clone.ID, containerRemoveForce()) })
+	if err := docker.ContainerStart(ctx, clone.ID, container.StartOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := docker.ContainerInspect(ctx, clone.ID); err != nil || c.NetworkSettings.MacAddress != mac {
+		t.Fatalf("control: the clone runs with %q, want the victim's %s (%v)", c.NetworkSettings.MacAddress, mac, err)
+	}
+	p := startProxy(t)
+	runAttacks(t, p, []attack{
+		{name: "create with the victim's MAC address", method: "POST", path: "/containers/create",
+			body: fmt.Sprintf(`{"Image":%q,"Cmd":["sleep","30"],"MacAddress":%q}`, testImage, mac), reason: "MacAddress"},
+		{name: "create with the victim's MAC address on the bridge endpoint", method: "POST", path: "/containers/create",
+			body: fmt.Sprintf(`{"Image":%q,"Cmd":["sleep","30"],"NetworkingConfig":{"EndpointsConfig":{"bridge":{"MacAddress":%q}}}}`, testImage, mac), reason: "MacAddress"},
+	})
+}

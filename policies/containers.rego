@@ -88,6 +88,22 @@ deny contains msg if {
 	msg := sprintf("NetworkingConfig.EndpointsConfig %s is not allowed: a user-defined network belongs to whoever made it; add it to networks.allow in config.yaml", [name])
 }
 
+# A chosen MAC address can be another job's: the daemon lets two containers
+# on one bridge share an address, and the bridge then sends that address's
+# frames to whichever of them sent last, so the other job's network comes
+# and goes. The Container Service never sets one.
+deny contains "MacAddress is not allowed: a job could take another container's address on the bridge, and with it that container's frames" if {
+	input.request.body.MacAddress != ""
+	create
+}
+
+deny contains msg if {
+	some name, endpoint in input.request.body.NetworkingConfig.EndpointsConfig
+	object.get(lib.obj(endpoint), "MacAddress", "") != ""
+	create
+	msg := sprintf("NetworkingConfig.EndpointsConfig %s MacAddress is not allowed: a job could take another container's address on the bridge, and with it that container's frames", [name])
+}
+
 # VolumesFrom mounts another container's binds again, at this container's
 # start, through whatever symlinks their paths hold then; the mount rules
 # judge only this container's own binds, at its create and its start. The

@@ -203,3 +203,12 @@ test_no_restart_policy_is_allowed if {
 	count(containers.deny) == 0 with input as create({"RestartPolicy": {"Name": "no", "MaximumRetryCount": 0}})
 	count(containers.deny) == 0 with input as create({"RestartPolicy": null})
 }
+
+test_a_chosen_mac_address_is_denied if {
+	count(containers.deny) == 1 with input as {"request": {"endpoint": "container.create", "body": {"Image": "x", "MacAddress": "02:42:ac:11:00:02"}}}
+	count(containers.deny) == 1 with input as {"request": {"endpoint": "container.create", "body": {"Image": "x", "NetworkingConfig": {"EndpointsConfig": {"bridge": {"MacAddress": "02:42:ac:11:00:02"}}}}}}
+}
+
+test_an_endpoint_without_a_mac_address_is_allowed if {
+	count(containers.deny) == 0 with input as {"request": {"endpoint": "container.create", "body": {"Image": "x", "NetworkingConfig": {"EndpointsConfig": {"bridge": {"MacAddress": ""}}}}}}
+}
