@@ -508,3 +508,46 @@ func TestAJobCannotTakeAnotherContainersMacAddress(t *testing.T) {
 			body: fmt.Sprintf(`{"Image":%q,"Cmd":["sleep","30"],"NetworkingConfig":{"EndpointsConfig":{"bridge":{"MacAddress":%q}}}}`, testImage, mac), reason: "MacAddress"},
 	})
 }
+
+func TestAJobCannotTakeAnotherServicesNameOrAddressOnAnAllowedNetwork(t *testing.T) {
+	ctx := ctxFor(t, 2*time.Minute)
+	net := fmt.Sprintf("xcs-jobs-%d", time.Now().UnixNano())
+	// A subnet of its own: on such a network the daemon takes chosen addresses.
+	ipam := &network.IPAM{Config: []network.IPAMConfig{{Subnet: "172.30.9.0/24"}}}
+	if _, err := docker.NetworkCreate(ctx, net, network.CreateOptions{IPAM: ipam}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { docker.NetworkRemove(context.Background(), net) })
+	// The control, straight on the daemon: a service holds the alias db,
+	// and the daemon lets a second container hold it too.
+	var ids []string
+	for range 2 {
+		c, err := docker.ContainerCreate(ctx, &container.Config{Image: testImage, Cmd: []string{"sleep", "30"}, Labels: map[string]string{testLabel: "alias"}},
+			&container.HostConfig{NetworkMode: container.NetworkMode(net)},
+			&network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{net: {Aliases: []string{"db"}}}}, nil, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { docker.ContainerRemove(context.Background(), c.ID, containerRemoveForce()) })
+		if err := docker.ContainerStart(ctx, c.ID, container.StartOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, c.ID)
+	}
+	for _, id := range ids {
+		c, err := docker.ContainerInspect(ctx, id)
+		if err != nil || !slices.Contains(c.NetworkSettings.Networks[net].Aliases, "db") {
+			t.Fatalf("control: container %s does not hold the alias db (%v)", id[:12], err)
+		}
+	}
+	p := startProxy(t, "--policies", policyDir(t, testConfig()+"networks: {allow: ["+net+"]}\n"))
+	join := func(settings string) string {
+		return fmt.Sprintf(`{"Image":%q,"Cmd":["sleep","30"],"HostConfig":{"NetworkMode":%q},"NetworkingConfig":{"EndpointsConfig":{%q:%s}}}`, testImage, net, net, settings)
+	}
+	runAttacks(t, p, []attack{
+		{name: "joining with the service's alias", method: "POST", path: "/containers/create", body: join(`{"Aliases":["db"]}`), reason: "alias db"},
+		{name: "joining at a chosen address", method: "POST", path: "/containers/create", body: join(`{"IPAMConfig":{"IPv4Address":"172.30.9.9"}}`), reason: "IPAMConfig.IPv4Address"},
+	})
+	plain := createThroughProxy(t, p, join(`{}`))
+	docker.ContainerRemove(ctx, plain, containerRemoveForce())
+}

@@ -104,6 +104,27 @@ deny contains msg if {
 	msg := sprintf("NetworkingConfig.EndpointsConfig %s MacAddress is not allowed: a job could take another container's address on the bridge, and with it that container's frames", [name])
 }
 
+# On a network of its own making a name is an address: the network's DNS
+# answers an alias with every container that holds it, so a job holding
+# another service's alias ("db") would get a share of the connections meant
+# for it. A chosen IP address can likewise be one a stopped service comes
+# back to. The Container Service sets neither.
+deny contains msg if {
+	some name, endpoint in input.request.body.NetworkingConfig.EndpointsConfig
+	some alias in lib.list(object.get(lib.obj(endpoint), "Aliases", []))
+	create
+	msg := sprintf("NetworkingConfig.EndpointsConfig %s alias %s is not allowed: the network's DNS would answer that name with this job too, beside whatever else holds it", [name, alias])
+}
+
+deny contains msg if {
+	some name, endpoint in input.request.body.NetworkingConfig.EndpointsConfig
+	ipam := lib.obj(object.get(lib.obj(endpoint), "IPAMConfig", {}))
+	some field in ["IPv4Address", "IPv6Address"]
+	object.get(ipam, field, "") != ""
+	create
+	msg := sprintf("NetworkingConfig.EndpointsConfig %s IPAMConfig.%s is not allowed: a chosen address can be the one another container on that network uses or comes back to", [name, field])
+}
+
 # VolumesFrom mounts another container's binds again, at this container's
 # start, through whatever symlinks their paths hold then; the mount rules
 # judge only this container's own binds, at its create and its start. The

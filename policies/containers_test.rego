@@ -212,3 +212,17 @@ test_a_chosen_mac_address_is_denied if {
 test_an_endpoint_without_a_mac_address_is_allowed if {
 	count(containers.deny) == 0 with input as {"request": {"endpoint": "container.create", "body": {"Image": "x", "NetworkingConfig": {"EndpointsConfig": {"bridge": {"MacAddress": ""}}}}}}
 }
+
+endpoint(settings) := {"request": {"endpoint": "container.create", "body": {"Image": "x", "NetworkingConfig": {"EndpointsConfig": {"jobs": settings}}}}}
+
+test_a_network_alias_is_denied if {
+	count(containers.deny) == 1 with input as endpoint({"Aliases": ["db"]}) with data.config.networks.allow as ["jobs"]
+}
+
+test_a_chosen_ip_address_is_denied if {
+	count(containers.deny) == 1 with input as endpoint({"IPAMConfig": {"IPv4Address": "172.30.0.9"}}) with data.config.networks.allow as ["jobs"]
+}
+
+test_an_allowed_network_joined_plainly_is_allowed if {
+	count(containers.deny) == 0 with input as endpoint({"Aliases": null, "IPAMConfig": null, "MacAddress": ""}) with data.config.networks.allow as ["jobs"]
+}
