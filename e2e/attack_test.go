@@ -551,3 +551,43 @@ func TestAJobCannotTakeAnotherServicesNameOrAddressOnAnAllowedNetwork(t *testing
 	plain := createThroughProxy(t, p, join(`{}`))
 	docker.ContainerRemove(ctx, plain, containerRemoveForce())
 }
+
+func TestAServiceCannotTakeAnotherServicesNameOnAnAllowedNetwork(t *testing.T) {
+	joinSwarm(t)
+	ctx := ctxFor(t, 2*time.Minute)
+	overlay := fmt.Sprintf("xcs-jobs-overlay-%d", time.Now().UnixNano())
+	if _, err := docker.NetworkCreate(ctx, overlay, network.CreateOptions{Driver: "overlay"}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { docker.NetworkRemove(context.Background(), overlay) })
+	spec := func(name, attachment string) string {
+		return fmt.Sprintf(`{"Name":%q,"Labels":{%q:"alias"},"TaskTemplate":{"ContainerSpec":{"Image":%q,"Args":["sleep","30"]},"Networks":[%s]},"Mode":{"Replicated":{"Replicas":0}}}`,
+			name, testLabel, testImage, attachment)
+	}
+	// The control, straight on the daemon: swarm takes a service holding
+	// the alias db on the network.
+	var control swarm.ServiceSpec
+	stamp := time.Now().UnixNano()
+	if err := json.Unmarshal([]byte(spec(fmt.Sprintf("xcs-alias-control-%d", stamp), fmt.Sprintf(`{"Target":%q,"Aliases":["db"]}`, overlay))), &control); err != nil {
+		t.Fatal(err)
+	}
+	created, err := docker.ServiceCreate(ctx, control, swarm.ServiceCreateOptions{})
+	if err != nil {
+		t.Fatalf("control: %v", err)
+	}
+	t.Cleanup(func() { docker.ServiceRemove(context.Background(), created.ID) })
+	got, _, err := docker.ServiceInspectWithRaw(ctx, created.ID, swarm.ServiceInspectOptions{})
+	if err != nil || len(got.Spec.TaskTemplate.Networks) != 1 || !slices.Contains(got.Spec.TaskTemplate.Networks[0].Aliases, "db") {
+		t.Fatalf("control: the service does not hold the alias db: %+v (%v)", got.Spec.TaskTemplate.Networks, err)
+	}
+	p := startProxy(t, "--policies", policyDir(t, testConfig()+"networks: {allow: ["+overlay+"]}\n"))
+	runAttacks(t, p, []attack{
+		{name: "a service holding the alias db", method: "POST", path: "/services/create",
+			body: spec(fmt.Sprintf("xcs-alias-%d", stamp), fmt.Sprintf(`{"Target":%q,"Aliases":["db"]}`, overlay)), reason: "alias db"},
+	})
+	status, msg := send(t, p.HTTP(), attack{method: "POST", path: "/services/create", body: spec(fmt.Sprintf("xcs-plain-%d", stamp), fmt.Sprintf(`{"Target":%q}`, overlay))})
+	if status != http.StatusCreated {
+		t.Fatalf("a service joining the allowed network plainly: %d %q, want 201", status, msg)
+	}
+	docker.ServiceRemove(ctx, fmt.Sprintf("xcs-plain-%d", stamp))
+}

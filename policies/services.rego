@@ -86,6 +86,15 @@ deny contains msg if {
 	msg := sprintf("service network %s is not allowed: a user-defined network belongs to whoever made it; add it to networks.allow in config.yaml", [target])
 }
 
+# As for containers (containers.rego): an alias on a network is a name its
+# DNS answers with every holder, so a service holding another's alias
+# would get a share of that one's connections.
+deny contains msg if {
+	some n in networks
+	some alias in lib.list(object.get(lib.obj(n), "Aliases", []))
+	msg := sprintf("service network %s alias %s is not allowed: the network's DNS would answer that name with this service's tasks too, beside whatever else holds it", [object.get(lib.obj(n), "Target", ""), alias])
+}
+
 deny contains msg if {
 	name := object.get(lib.obj(task.LogDriver), "Name", "")
 	is_string(name)

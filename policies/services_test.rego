@@ -88,3 +88,14 @@ test_a_pids_limit_above_ceiling_is_denied_for_services if {
 	count(services.deny) == 1 with input as svc({}, {"Resources": {"Limits": {"Pids": 100000}}}, {})
 		with data.config.resources.max_pids as 4096
 }
+
+test_a_service_network_alias_is_denied if {
+	inp := {"request": {"endpoint": "service.create", "body": {"TaskTemplate": {"ContainerSpec": {"Image": "x"}, "Networks": [{"Target": "jobs", "Aliases": ["db"]}]}}}}
+	some msg in services.deny with input as inp with data.config.networks.allow as ["jobs"]
+	contains(msg, "alias db")
+}
+
+test_a_service_joining_an_allowed_network_plainly_is_allowed if {
+	inp := {"request": {"endpoint": "service.create", "body": {"TaskTemplate": {"ContainerSpec": {"Image": "x"}, "Networks": [{"Target": "jobs", "Aliases": null}]}}}}
+	count(services.deny) == 0 with input as inp with data.config.networks.allow as ["jobs"]
+}
