@@ -489,3 +489,34 @@ func TestARestartPolicyCannotMountABindAgainUnjudged(t *testing.T) {
 		t.Fatalf("the refused update left the job with restart policy %q", name)
 	}
 }
+
+// A job that has exited runs nothing that could swap a path, so its
+// writable bind no longer keeps other jobs out; the nesting is judged
+// again, and refused, if it is started again while they hold their binds.
+func TestAnExitedJobsWritableBindHoldsNothingUntilItStartsAgain(t *testing.T) {
+	ctx := ctxFor(t, 2*time.Minute)
+	p := startProxy(t)
+	owner := jobDir(t, "exited-owner")
+	ownerID := createThroughProxy(t, p, fmt.Sprintf(`{"Image":%q,"Cmd":["echo","done"],"Labels":{%q:"swap"},"HostConfig":{"Binds":[%q]}}`, testImage, testLabel, owner+":/out:rw"))
+	t.Cleanup(func() { docker.ContainerRemove(context.Background(), ownerID, containerRemoveForce()) })
+	if status, msg := send(t, p.HTTP(), attack{method: "POST", path: "/containers/" + ownerID + "/start"}); status != http.StatusNoContent {
+		t.Fatalf("starting the owner: %d %q", status, msg)
+	}
+	waitExit(t, ctx, ownerID)
+	first, err := docker.ContainerInspect(ctx, ownerID)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	heldID := createThroughProxy(t, p, createBody(fmt.Sprintf(`{"Binds":[%q]}`, filepath.Join(owner, "y")+":/in:ro")))
+	t.Cleanup(func() { docker.ContainerRemove(context.Background(), heldID, containerRemoveForce()) })
+
+	status, msg := send(t, p.HTTP(), attack{method: "POST", path: "/containers/" + ownerID + "/start"})
+	if status != http.StatusForbidden || !strings.Contains(msg, "is writable above container") {
+		t.Fatalf("starting the owner again over the other job's bind: %d %q, want 403", status, msg)
+	}
+	again, err := docker.ContainerInspect(ctx, ownerID)
+	if err != nil || again.State.StartedAt != first.State.StartedAt {
+		t.Fatalf("the owner was started again (started at %s, first at %s; %v)", again.State.StartedAt, first.State.StartedAt, err)
+	}
+}

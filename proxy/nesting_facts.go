@@ -122,9 +122,20 @@ func heldPath(p string, writable bool) heldBind {
 
 // bindHolders lists the host directories every managed container and
 // service binds, directly or through a local volume that binds a directory.
+//
+// Exited and dead containers are left out: they run nothing that could swap
+// a path, and a start of one is judged again against the containers that
+// are created or running then (its own binds included), so it is refused
+// if a bind made meanwhile lies inside its writable ones. Containers left
+// behind would otherwise make every create and start slower, each one's
+// binds resolved again.
 func (f *Facts) bindHolders(ctx context.Context, self notSelf) ([]bindHolder, error) {
 	managed := filters.NewArgs(filters.Arg("label", ManagedLabel+"=true"))
-	list, err := f.api.ContainerList(ctx, container.ListOptions{All: true, Filters: managed})
+	live := managed.Clone()
+	for _, status := range []string{"created", "restarting", "running", "removing", "paused"} {
+		live.Add("status", status)
+	}
+	list, err := f.api.ContainerList(ctx, container.ListOptions{All: true, Filters: live})
 	if err != nil {
 		return nil, fmt.Errorf("listing managed containers' binds: %w", err)
 	}
