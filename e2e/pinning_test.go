@@ -130,6 +130,35 @@ func TestARequestActsOnTheContainerItWasJudgedOn(t *testing.T) {
 				return ""
 			},
 		},
+		{
+			name: "a legacy link to the job's container never links the other container",
+			second: func(ref string) attack {
+				return attack{method: "POST", path: "/containers/create", body: fmt.Sprintf(
+					`{"Image":%q,"Cmd":["sleep","30"],"Labels":{%q:"pinning"},"HostConfig":{"Links":["%s:db"]}}`, testImage, testLabel, ref)}
+			},
+			harmed: func(t *testing.T, id string) string {
+				v, err := docker.ContainerInspect(ctx, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				all, err := docker.ContainerList(ctx, containerListAll())
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, c := range all {
+					got, err := docker.ContainerInspect(ctx, c.ID)
+					if err != nil {
+						continue
+					}
+					for _, l := range got.HostConfig.Links {
+						if strings.HasPrefix(l, v.Name+":") {
+							return fmt.Sprintf("container %s was linked to it (%s), and gets its environment", c.ID[:12], l)
+						}
+					}
+				}
+				return ""
+			},
+		},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
