@@ -34,6 +34,26 @@ func unmanagedVictim(t *testing.T, ctx context.Context, label string) (id, prefi
 	return c.ID, c.ID[:12]
 }
 
+// anyContainer returns what harm says of the first container on the
+// daemon it finds harmed, or "".
+func anyContainer(t *testing.T, ctx context.Context, harm func(container.InspectResponse) string) string {
+	t.Helper()
+	all, err := docker.ContainerList(ctx, containerListAll())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range all {
+		got, err := docker.ContainerInspect(ctx, c.ID)
+		if err != nil {
+			continue // removed meanwhile
+		}
+		if what := harm(got); what != "" {
+			return what
+		}
+	}
+	return ""
+}
+
 // decoyThroughProxy creates the job's container named after the victim's id
 // prefix, through xcsproxy.
 func decoyThroughProxy(t *testing.T, p *proxyProc, name, label string) string {
@@ -112,22 +132,14 @@ func TestARequestActsOnTheContainerItWasJudgedOn(t *testing.T) {
 					testImage, testLabel, ref, ref, ref)}
 			},
 			harmed: func(t *testing.T, id string) string {
-				all, err := docker.ContainerList(ctx, containerListAll())
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, c := range all {
-					got, err := docker.ContainerInspect(ctx, c.ID)
-					if err != nil {
-						continue // removed meanwhile
-					}
+				return anyContainer(t, ctx, func(got container.InspectResponse) string {
 					for _, mode := range []string{string(got.HostConfig.NetworkMode), string(got.HostConfig.PidMode), string(got.HostConfig.IpcMode)} {
 						if mode == "container:"+id {
-							return fmt.Sprintf("container %s was created in its namespaces (%s)", c.ID[:12], mode)
+							return fmt.Sprintf("container %s was created in its namespaces (%s)", got.ID[:12], mode)
 						}
 					}
-				}
-				return ""
+					return ""
+				})
 			},
 		},
 		{
@@ -141,22 +153,14 @@ func TestARequestActsOnTheContainerItWasJudgedOn(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				all, err := docker.ContainerList(ctx, containerListAll())
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, c := range all {
-					got, err := docker.ContainerInspect(ctx, c.ID)
-					if err != nil {
-						continue
-					}
+				return anyContainer(t, ctx, func(got container.InspectResponse) string {
 					for _, l := range got.HostConfig.Links {
 						if strings.HasPrefix(l, v.Name+":") {
-							return fmt.Sprintf("container %s was linked to it (%s), and gets its environment", c.ID[:12], l)
+							return fmt.Sprintf("container %s was linked to it (%s), and gets its environment", got.ID[:12], l)
 						}
 					}
-				}
-				return ""
+					return ""
+				})
 			},
 		},
 	}
