@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -251,14 +252,25 @@ func readFileString(t *testing.T, path string) string {
 // id, failing the test unless the daemon answered 201.
 func createThroughProxy(t *testing.T, p *proxyProc, body string) string {
 	t.Helper()
-	resp, err := p.HTTP().Post("http://docker/containers/create", "application/json", strings.NewReader(body))
+	return createNamedThroughProxy(t, p, "", body)
+}
+
+// createNamedThroughProxy is createThroughProxy with the container's name
+// ("" for one the daemon picks).
+func createNamedThroughProxy(t *testing.T, p *proxyProc, name, body string) string {
+	t.Helper()
+	path := "http://docker/containers/create"
+	if name != "" {
+		path += "?name=" + url.QueryEscape(name)
+	}
+	resp, err := p.HTTP().Post(path, "application/json", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
 	raw, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("create through xcsproxy: %d %s", resp.StatusCode, raw)
+		t.Fatalf("create through xcsproxy (name %q): %d %s", name, resp.StatusCode, raw)
 	}
 	var created struct{ Id string }
 	if err := json.Unmarshal(raw, &created); err != nil || created.Id == "" {

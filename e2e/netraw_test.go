@@ -1,11 +1,9 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -83,15 +81,10 @@ func TestAServicesTasksDropNetRawAndGetThePidsLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := p.HTTP().Post("http://docker/services/create", "application/json", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	answer, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	answer := (&csClient{t: t, hc: p.HTTP()}).expect(http.StatusCreated, "POST", "/services/create", string(body))
 	var created struct{ ID string }
-	if resp.StatusCode != http.StatusCreated || json.Unmarshal(answer, &created) != nil || created.ID == "" {
-		t.Fatalf("services/create through xcsproxy: %d %s", resp.StatusCode, answer)
+	if json.Unmarshal(answer, &created) != nil || created.ID == "" {
+		t.Fatalf("services/create through xcsproxy answered %s", answer)
 	}
 	t.Cleanup(func() { docker.ServiceRemove(ctxFor(t, time.Minute), created.ID) })
 	out, pids = taskOutput(t, ctx, created.ID)

@@ -58,20 +58,7 @@ func anyContainer(t *testing.T, ctx context.Context, harm func(container.Inspect
 // prefix, through xcsproxy.
 func decoyThroughProxy(t *testing.T, p *proxyProc, name, label string) string {
 	t.Helper()
-	return createThroughProxyNamed(t, p, name, fmt.Sprintf(`{"Image":%q,"Cmd":["sleep","30"],"Labels":{%q:%q}}`, testImage, testLabel, label))
-}
-
-func createThroughProxyNamed(t *testing.T, p *proxyProc, name, body string) string {
-	t.Helper()
-	status, msg := send(t, p.HTTP(), attack{method: "POST", path: "/containers/create?name=" + name, body: body})
-	if status != http.StatusCreated {
-		t.Fatalf("create of %s through xcsproxy: %d %s", name, status, msg)
-	}
-	c, err := docker.ContainerInspect(context.Background(), name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c.ID
+	return createNamedThroughProxy(t, p, name, fmt.Sprintf(`{"Image":%q,"Cmd":["sleep","30"],"Labels":{%q:%q}}`, testImage, testLabel, label))
 }
 
 // race sends the removal of the job's container and then, after each of a
