@@ -177,7 +177,9 @@ func TestDoctor(t *testing.T) {
 		return []string{"doctor", "--listen", "unix://" + filepath.Join(dir, "d.sock"), "--audit-log", filepath.Join(dir, "audit.log")}
 	}
 	t.Run("a healthy setup is all well", func(t *testing.T) {
-		out, err := xcsproxy(t, good(t.TempDir())...)
+		// The tests' own roots, the writable one hardened by setup: the
+		// default pack's /data/xnat may exist on the machine, unhardened.
+		out, err := xcsproxy(t, append(good(t.TempDir()), "--policies", policyDir(t, testConfig()))...)
 		if err != nil || !strings.Contains(out, "all well") {
 			t.Fatalf("doctor: %v\n%s", err, out)
 		}
