@@ -182,3 +182,52 @@ func TestAJobWhoseRootLostNoSuidNoDevIsRefusedAtStart(t *testing.T) {
 	}
 	assertNeverStarted(t, ctxFor(t, time.Minute), id)
 }
+
+// A mount made below a hardened root after xcsproxy started (a scratch
+// tmpfs, a share mounted into the archive) rides into every writable bind of
+// the root: binds are recursive. xcsproxy keeps the host's mount table
+// between requests, so it must see the new mount at the next create, and
+// see it gone after the unmount.
+func TestAMountMadeBelowAHardenedRootIsJudgedAtTheNextCreate(t *testing.T) {
+	root := reachableDir(t, os.TempDir())
+	if err := mountOnItself(root, "nosuid,nodev"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unmount(root) })
+	config := strings.NewReplacer(buildRoot, root).Replace(testConfig())
+	p := startProxy(t, "--policies", policyDir(t, config))
+	first := createThroughProxy(t, p, jobBody(root, plantProgram))
+	docker.ContainerRemove(ctxFor(t, time.Minute), first, containerRemoveForce())
+
+	// A plain tmpfs below the root, honouring set-user-ID bits.
+	scratch := filepath.Join(root, "scratch")
+	if err := os.Mkdir(scratch, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "suid,dev,mode=0755", "tmpfs", scratch).CombinedOutput(); err != nil {
+		t.Fatalf("mount tmpfs (needs root): %v\n%s", err, out)
+	}
+	t.Cleanup(func() { unmount(scratch) })
+
+	// The control, straight on the daemon: a job given the root writable
+	// reaches the tmpfs through it and leaves a program there that makes the
+	// unprivileged user root.
+	c, err := docker.ContainerCreate(ctxFor(t, time.Minute), &container.Config{Image: testImage, Cmd: []string{"sh", "-c", "plant /out/scratch/euid"}, Labels: map[string]string{testLabel: "setuid"}},
+		&container.HostConfig{Binds: []string{root + ":/out"}}, nil, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	runJob(t, c.ID)
+	if euid, _ := asNobody(t, scratch); euid != "euid 0" {
+		t.Fatalf("control: through the root's bind the job's program in the tmpfs gave the unprivileged user %q; want euid 0", euid)
+	}
+
+	runAttacks(t, p, []attack{
+		{name: "a writable bind of the root, which carries the new mount along", method: "POST", path: "/containers/create",
+			body: jobBody(root, plantProgram), reason: "without nosuid and nodev"},
+	})
+
+	unmount(scratch)
+	again := createThroughProxy(t, p, jobBody(root, plantProgram))
+	docker.ContainerRemove(ctxFor(t, time.Minute), again, containerRemoveForce())
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
@@ -136,5 +137,20 @@ func BenchmarkDecidePing(b *testing.B) {
 		if d := e.Decide(context.Background(), in.Map()); !d.Allow {
 			b.Fatal(d.Reasons)
 		}
+	}
+}
+
+// BenchmarkMountOptionsOf times the options lookup each bind gets at every
+// create and start. XCSPROXY_BENCH_ROOT names a hardened (nosuid,nodev)
+// mount, to time the whole lookup with the mounts below it; elsewhere only
+// the holding mount is read.
+func BenchmarkMountOptionsOf(b *testing.B) {
+	root := os.Getenv("XCSPROXY_BENCH_ROOT")
+	if root == "" {
+		root = b.TempDir()
+	}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		MountOptionsOf(root)
 	}
 }

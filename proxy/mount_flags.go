@@ -1,11 +1,7 @@
 package proxy
 
 import (
-	"bufio"
-	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"syscall"
 )
 
@@ -49,7 +45,7 @@ func MountOptionsOf(path string) MountOptions {
 	if !o.NoSuid && !o.NoDev {
 		return o
 	}
-	below, err := mountPointsBelow("/proc/self/mountinfo", path)
+	below, err := hostMounts.below(path)
 	if err != nil {
 		o.NoSuid, o.NoDev = false, false
 		return o
@@ -76,47 +72,4 @@ func holdingMountFlags(path string) (flags int64, ok bool) {
 			return 0, false
 		}
 	}
-}
-
-// mountPointsBelow lists the mount points strictly below path in a
-// mountinfo file ("ID PARENT MAJ:MIN ROOT POINT OPTIONS ...", the point
-// with spaces and the like octal-escaped by the kernel).
-func mountPointsBelow(mountinfo, path string) ([]string, error) {
-	f, err := os.Open(mountinfo)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var out []string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) < 5 {
-			continue
-		}
-		if p := unescapeOctal(fields[4]); p != path && within(p, path) {
-			out = append(out, p)
-		}
-	}
-	return out, sc.Err()
-}
-
-// unescapeOctal undoes the kernel's \ooo escapes in a mountinfo path.
-func unescapeOctal(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+4 <= len(s) {
-			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(n))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }
