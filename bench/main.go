@@ -63,6 +63,7 @@ func main() {
 	}
 	results := run(ctx, env, targets, scenarios(env, *dur, *logMB, *only), *rounds)
 	results = append(results, env.processFigures()...)
+	results = append(results, env.ownTime()...)
 	if *asJSON {
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "  ")
