@@ -11,6 +11,9 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/network"
+	"github.com/docker/docker/api/types/volume"
 )
 
 func TestARecreatedNameDoesNotInheritTheOldAnswer(t *testing.T) {
@@ -92,4 +95,125 @@ func TestEditingConfigYAMLTakesEffectWithoutARestart(t *testing.T) {
 		status, _ := send(t, p.HTTP(), attack{method: "POST", path: "/containers/create", body: body})
 		return status == http.StatusCreated
 	})
+}
+
+// Networks and volumes are refused unless a site allows their endpoints. A
+// site that does (endpoints.allow_extra) gets them under the rule that
+// holds for containers: clients reach only what xcsproxy created, and a
+// container joins or leaves a network only if it is xcsproxy's too.
+func TestAllowedNetworkAndVolumeEndpointsReachOnlyWhatXcsproxyCreated(t *testing.T) {
+	p := startProxy(t, "--policies", policyDir(t, testConfig(
+		"network.list", "network.create", "network.inspect", "network.remove", "network.connect", "network.disconnect", "network.prune",
+		"volume.list", "volume.create", "volume.inspect", "volume.remove", "volume.prune")))
+	ctx := ctxFor(t, 2*time.Minute)
+	theirNet, theirVol, theirs := otherAppsNetwork(t), otherAppsVolume(t), unmanagedContainer(t)
+	stamp := time.Now().UnixNano()
+	ourNet, ourVol := fmt.Sprintf("xcs-ours-net-%d", stamp), fmt.Sprintf("xcs-ours-data-%d", stamp)
+	for _, args := range [][]string{{"network", "create", ourNet}, {"volume", "create", ourVol}} {
+		if _, errOut, err := p.cli(ctx, "", args...); err != nil {
+			t.Fatalf("docker %v through xcsproxy: %v\n%s", args, err, errOut)
+		}
+	}
+	t.Cleanup(func() {
+		docker.NetworkRemove(ctxFor(t, time.Minute), ourNet)
+		docker.VolumeRemove(ctxFor(t, time.Minute), ourVol, true)
+	})
+	netInfo, err := docker.NetworkInspect(ctx, ourNet, network.InspectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	volInfo, err := docker.VolumeInspect(ctx, ourVol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if netInfo.Labels["org.xcsproxy.managed"] != "true" || volInfo.Labels["org.xcsproxy.managed"] != "true" {
+		t.Fatalf("what xcsproxy created is not stamped: network labels %v, volume labels %v", netInfo.Labels, volInfo.Labels)
+	}
+	job := createThroughProxy(t, p, createBody(`{}`))
+
+	theirNetID, err := docker.NetworkInspect(ctx, theirNet, network.InspectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	notOurs := "was not created through xcsproxy"
+	runAttacks(t, p, []attack{
+		{name: "removing another application's network", method: "DELETE", path: "/networks/" + theirNet, reason: notOurs},
+		{name: "removing it by a prefix of its id", method: "DELETE", path: "/networks/" + theirNetID.ID[:12], reason: notOurs},
+		{name: "inspecting another application's volume", method: "GET", path: "/volumes/" + theirVol, reason: notOurs},
+		{name: "removing another application's volume", method: "DELETE", path: "/volumes/" + theirVol, reason: notOurs},
+		{name: "connecting xcsproxy's job to another application's network", method: "POST", path: "/networks/" + theirNet + "/connect",
+			body: fmt.Sprintf(`{"Container":%q}`, job), reason: notOurs},
+		{name: "connecting another application's container to xcsproxy's network", method: "POST", path: "/networks/" + ourNet + "/connect",
+			body: fmt.Sprintf(`{"Container":%q}`, theirs), reason: "only allowed for containers xcsproxy created"},
+	})
+	if status, msg := send(t, p.HTTP(), attack{method: "DELETE", path: "/volumes/xcs-never-made"}); status != http.StatusNotFound {
+		t.Errorf("removing a volume that does not exist: %d %q; want 404", status, msg)
+	}
+
+	// Its own job joins and leaves its own network.
+	for _, verb := range []string{"connect", "disconnect"} {
+		if _, errOut, err := p.cli(ctx, "", "network", verb, ourNet, job); err != nil {
+			t.Fatalf("docker network %s through xcsproxy: %v\n%s", verb, err, errOut)
+		}
+		c, err := docker.ContainerInspect(ctx, job)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, on := c.NetworkSettings.Networks[ourNet]; on != (verb == "connect") {
+			t.Errorf("after docker network %s the job is on the network: %v", verb, on)
+		}
+	}
+
+	// Lists show only what xcsproxy created.
+	for _, args := range [][]string{{"network", "ls", "--format", "{{.Name}}"}, {"volume", "ls", "--format", "{{.Name}}"}} {
+		out, errOut, err := p.cli(ctx, "", args...)
+		if err != nil {
+			t.Fatalf("docker %v through xcsproxy: %v\n%s", args, err, errOut)
+		}
+		if strings.Contains(out, theirNet) || strings.Contains(out, theirVol) || !(strings.Contains(out, ourNet) || strings.Contains(out, ourVol)) {
+			t.Errorf("docker %v through xcsproxy lists:\n%s\nwant ours and not the other application's", args, out)
+		}
+	}
+
+	// The control, straight on the daemon: a prune removes unused networks
+	// and volumes whoever made them (here narrowed by a label to a pair
+	// made for it, so the test does not prune the host).
+	control := fmt.Sprintf("%d", stamp)
+	controlNet, controlVol := "xcs-prune-control-net-"+control, "xcs-prune-control-data-"+control
+	if _, err := docker.NetworkCreate(ctx, controlNet, network.CreateOptions{Labels: map[string]string{"xcs-prune-control": control}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := docker.VolumeCreate(ctx, volume.CreateOptions{Name: controlVol, Labels: map[string]string{"xcs-prune-control": control}}); err != nil {
+		t.Fatal(err)
+	}
+	controlFilter := filters.NewArgs(filters.Arg("label", "xcs-prune-control="+control))
+	if _, err := docker.NetworksPrune(ctx, controlFilter); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := docker.VolumesPrune(ctx, controlFilter); err != nil {
+		t.Fatal(err)
+	}
+	_, netErr := docker.NetworkInspect(ctx, controlNet, network.InspectOptions{})
+	_, volErr := docker.VolumeInspect(ctx, controlVol)
+	if netErr == nil || volErr == nil {
+		t.Fatalf("control: a prune on the daemon left the unused network (%v) or volume (%v)", netErr, volErr)
+	}
+	// Through xcsproxy, a prune removes only what xcsproxy made.
+	for _, args := range [][]string{{"network", "prune", "--force"}, {"volume", "prune", "--force"}} {
+		if _, errOut, err := p.cli(ctx, "", args...); err != nil {
+			t.Fatalf("docker %v through xcsproxy: %v\n%s", args, err, errOut)
+		}
+	}
+	if _, err := docker.NetworkInspect(ctx, theirNet, network.InspectOptions{}); err != nil {
+		t.Errorf("another application's unused network is gone after a prune through xcsproxy: %v", err)
+	}
+	if _, err := docker.VolumeInspect(ctx, theirVol); err != nil {
+		t.Errorf("another application's unused volume is gone after a prune through xcsproxy: %v", err)
+	}
+	if _, err := docker.NetworkInspect(ctx, ourNet, network.InspectOptions{}); err == nil {
+		t.Errorf("xcsproxy's own unused network survived a prune through xcsproxy")
+	}
+	if _, err := docker.VolumeInspect(ctx, ourVol); err == nil {
+		t.Errorf("xcsproxy's own unused volume survived a prune through xcsproxy")
+	}
 }

@@ -8,14 +8,16 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/swarm"
 	"github.com/docker/docker/api/types/volume"
 )
 
 // daemonState is what an attack must not change: every container (and its
-// exec instances), service, volume, image and tag the daemon holds.
+// exec instances), service, volume, network (and the containers on it),
+// image and tag the daemon holds.
 type daemonState struct {
-	containers, services, volumes, images []string
+	containers, services, volumes, networks, images []string
 }
 
 func snapshot(t *testing.T) daemonState {
@@ -49,6 +51,22 @@ func snapshot(t *testing.T) daemonState {
 	for _, v := range vols.Volumes {
 		s.volumes = append(s.volumes, v.Name)
 	}
+	nets, err := docker.NetworkList(ctx, network.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range nets {
+		attached, err := docker.NetworkInspect(ctx, n.ID, network.InspectOptions{})
+		if err != nil {
+			continue // removed meanwhile
+		}
+		ids := make([]string, 0, len(attached.Containers))
+		for id := range attached.Containers {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+		s.networks = append(s.networks, n.ID+" "+n.Name+" containers="+strings.Join(ids, ","))
+	}
 	imgs, err := docker.ImageList(ctx, image.ListOptions{All: true})
 	if err != nil {
 		t.Fatal(err)
@@ -58,7 +76,7 @@ func snapshot(t *testing.T) daemonState {
 		sort.Strings(tags)
 		s.images = append(s.images, img.ID+" "+strings.Join(tags, ","))
 	}
-	for _, l := range [][]string{s.containers, s.services, s.volumes, s.images} {
+	for _, l := range [][]string{s.containers, s.services, s.volumes, s.networks, s.images} {
 		sort.Strings(l)
 	}
 	return s
@@ -74,6 +92,7 @@ func assertUnchanged(t *testing.T, before, after daemonState) {
 		{"containers", before.containers, after.containers},
 		{"services", before.services, after.services},
 		{"volumes", before.volumes, after.volumes},
+		{"networks", before.networks, after.networks},
 		{"images", before.images, after.images},
 	} {
 		if strings.Join(d.was, "\n") != strings.Join(d.is, "\n") {

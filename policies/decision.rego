@@ -42,14 +42,22 @@ reasons contains r if {
 }
 
 reasons contains r if {
-	input.request.endpoint in {"container.create", "service.create", "service.update", "container.list", "system.events", "service.list", "task.list"}
+	input.request.endpoint in {
+		"container.create", "service.create", "service.update", "network.create", "volume.create",
+		"container.list", "system.events", "service.list", "task.list", "network.list", "volume.list",
+		"container.prune", "network.prune", "volume.prune", "network.connect", "network.disconnect",
+	}
 	some r in rules.ownership.deny
 }
 
 default ownership_patch := {}
 
 ownership_patch := rules.ownership.patch if {
-	input.request.endpoint in {"container.create", "service.create", "service.update", "container.list", "system.events", "service.list", "task.list"}
+	input.request.endpoint in {
+		"container.create", "service.create", "service.update", "network.create", "volume.create",
+		"container.list", "system.events", "service.list", "task.list", "network.list", "volume.list",
+		"container.prune", "network.prune", "volume.prune", "network.connect", "network.disconnect",
+	}
 }
 
 default defaults_patch := {}

@@ -1,6 +1,8 @@
 # Ownership: xcsproxy stamps what it creates, and lets clients act only on
-# what it created. Lists and event streams are narrowed by a label filter
-# the daemon applies, so nothing is buffered to filter it here.
+# what it created: containers, services and their tasks, and the networks
+# and volumes a site lets clients make (endpoints.allow_extra). Lists, event
+# streams and prunes are narrowed by a label filter the daemon applies, so
+# nothing is buffered to filter it here.
 package xcsproxy.rules.ownership
 
 import data.xcsproxy.lib
@@ -15,7 +17,23 @@ managed_label := input.proxy.managed_label
 deny contains msg if {
 	input.target.exists
 	not input.target.managed
-	msg := sprintf("%s %s was not created through xcsproxy: %s is only allowed on containers and services xcsproxy created", [input.target.kind, object.get(object.get(input.request, "params", {}), "id", ""), input.request.endpoint])
+	msg := sprintf("%s %s was not created through xcsproxy: %s is only allowed on what xcsproxy created", [input.target.kind, client_reference, input.request.endpoint])
+}
+
+default client_reference := ""
+
+client_reference := input.request.params.id
+
+client_reference := input.request.params.name if not input.request.params.id
+
+# Connecting a container to a network, or taking it off one, changes that
+# container: another application's database joined to a job's network is in
+# the job's reach. The container must be xcsproxy's, as the network must.
+deny contains msg if {
+	input.request.endpoint in {"network.connect", "network.disconnect"}
+	ref := lib.str(lib.obj(input.request.body).Container)
+	not input.containers[ref].managed
+	msg := sprintf("%s of container %s is not allowed: it is only allowed for containers xcsproxy created", [input.request.endpoint, ref])
 }
 
 default extra_labels := {}
@@ -27,11 +45,22 @@ stamp := object.union(
 	{managed_label: "true", "org.xcsproxy.client": lib.client_name},
 )
 
-filtered := {"container.list", "system.events", "service.list", "task.list"}
+# Prunes remove what nothing uses, whoever made it: filtered, they remove
+# only what xcsproxy made.
+filtered := {
+	"container.list", "system.events", "service.list", "task.list",
+	"network.list", "volume.list", "container.prune", "network.prune", "volume.prune",
+}
 
-# The endpoints whose requests are stamped or filtered here; requests on an
-# existing target are judged whatever their endpoint.
-applies_to := lib.creates | filtered
+# Creates stamped here beyond containers and services (refused unless a site
+# allows them).
+stamped_others := {"network.create", "volume.create"}
+
+stamped := lib.creates | stamped_others
+
+# The endpoints whose requests are stamped, filtered or checked here;
+# requests on an existing target are judged whatever their endpoint.
+applies_to := (stamped | filtered) | {"network.connect", "network.disconnect"}
 
 patch := {"filters": {"label": [sprintf("%s=true", [managed_label])]}} if {
 	input.request.endpoint in filtered
@@ -45,6 +74,10 @@ patch := {"body": {"Labels": object.union(labels_of(body), stamp)}} if {
 	input.request.endpoint == "container.create"
 }
 
+patch := {"body": {"Labels": object.union(labels_of(body), stamp)}} if {
+	input.request.endpoint in stamped_others
+}
+
 patch := {"body": {
 	"Labels": object.union(labels_of(body), stamp),
 	"TaskTemplate": {"ContainerSpec": {"Labels": object.union(labels_of(object.get(lib.obj(object.get(body, "TaskTemplate", {})), "ContainerSpec", {})), stamp)}},
@@ -55,7 +88,7 @@ patch := {"body": {
 # Whatever is created must carry the stamp; without it nobody could manage
 # it later, so a create that cannot be stamped is refused.
 deny contains msg if {
-	input.request.endpoint in lib.creates
+	input.request.endpoint in stamped
 	not patch.body.Labels[managed_label]
 	msg := sprintf("%s could not be stamped with %s", [input.request.endpoint, managed_label])
 }

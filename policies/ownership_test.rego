@@ -25,7 +25,7 @@ test_acting_on_an_unmanaged_container_is_denied if {
 
 test_the_refusal_names_the_object_as_the_client_did_not_by_its_name if {
 	inp := object.union(on_target("container.kill", false), {"request": {"params": {"id": "0123ab"}}})
-	ownership.deny == {"container 0123ab was not created through xcsproxy: container.kill is only allowed on containers and services xcsproxy created"} with input as inp
+	ownership.deny == {"container 0123ab was not created through xcsproxy: container.kill is only allowed on what xcsproxy created"} with input as inp
 }
 
 test_a_missing_target_is_left_to_the_daemon if {
@@ -63,9 +63,54 @@ test_config_labels_are_stamped_too if {
 	p.body.Labels.site == "xnat-prod"
 }
 
-test_lists_and_events_are_filtered_to_managed_objects if {
-	every e in {"container.list", "system.events", "service.list", "task.list"} {
+test_lists_events_and_prunes_are_filtered_to_managed_objects if {
+	every e in {"container.list", "system.events", "service.list", "task.list", "network.list", "volume.list", "container.prune", "network.prune", "volume.prune"} {
 		p := ownership.patch with input as {"request": {"endpoint": e}}
 		p.filters.label == ["org.xcsproxy.managed=true"]
 	}
+}
+
+test_acting_on_a_network_or_volume_xcsproxy_did_not_create_is_denied if {
+	every kind_endpoint in [["network", "network.remove"], ["network", "network.connect"], ["volume", "volume.remove"], ["volume", "volume.inspect"]] {
+		inp := object.union(on_target(kind_endpoint[1], false), {"target": {"kind": kind_endpoint[0]}})
+		count(ownership.deny) == 1 with input as inp
+	}
+}
+
+test_a_volume_is_named_in_the_refusal_as_the_client_named_it if {
+	inp := object.union(on_target("volume.remove", false), {"request": {"params": {"name": "pgdata"}}, "target": {"kind": "volume"}})
+	ownership.deny == {"volume pgdata was not created through xcsproxy: volume.remove is only allowed on what xcsproxy created"} with input as inp
+}
+
+test_networks_and_volumes_are_stamped_when_created if {
+	every e in {"network.create", "volume.create"} {
+		inp := {"request": {"endpoint": e, "body": {"Name": "n", "Labels": {"team": "x"}}}, "client": {"transport": "unix", "uid": 1000}, "proxy": {"managed_label": "org.xcsproxy.managed"}}
+		p := ownership.patch with input as inp
+		p.body.Labels == {"team": "x", "org.xcsproxy.managed": "true", "org.xcsproxy.client": "uid=1000"}
+		count(ownership.deny) == 0 with input as inp
+	}
+}
+
+connect(endpoint, managed) := {
+	"request": {"endpoint": endpoint, "body": {"Container": "db"}},
+	"target": {"kind": "network", "id": "n1", "exists": true, "managed": true},
+	"containers": {"db": {"kind": "container", "id": "c1", "exists": true, "managed": managed}},
+	"client": {"transport": "unix", "uid": 1000},
+}
+
+test_connecting_a_container_xcsproxy_created_to_its_network_is_allowed if {
+	every e in {"network.connect", "network.disconnect"} {
+		count(ownership.deny) == 0 with input as connect(e, true)
+	}
+}
+
+test_connecting_another_applications_container_is_denied if {
+	every e in {"network.connect", "network.disconnect"} {
+		ownership.deny == {sprintf("%s of container db is not allowed: it is only allowed for containers xcsproxy created", [e])} with input as connect(e, false)
+	}
+}
+
+test_connecting_a_container_that_does_not_exist_is_denied if {
+	inp := object.union(connect("network.connect", true), {"containers": {"db": {"exists": false, "managed": false}}})
+	count(ownership.deny) == 1 with input as inp
 }

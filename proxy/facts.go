@@ -10,6 +10,7 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/registry"
 	"github.com/docker/docker/api/types/swarm"
 	"github.com/docker/docker/client"
@@ -88,6 +89,10 @@ func (f *Facts) gather(ctx context.Context, ex *Exchange) error {
 		self.serviceID, _ = in.Target["id"].(string)
 	case *registry.AuthConfig:
 		in.Registry = registryFacts(typed)
+	case *network.ConnectOptions:
+		in.Containers, err = f.containersNamed(ctx, typed.Container)
+	case *network.DisconnectOptions:
+		in.Containers, err = f.containersNamed(ctx, typed.Container)
 	}
 	if err != nil {
 		return err
@@ -130,11 +135,14 @@ func (f *Facts) imageRef(ex *Exchange) (string, bool) {
 // targetFacts describes the existing object a request acts on, and for a
 // container its HostConfig (whose mounts a start judges again).
 func (f *Facts) targetFacts(ctx context.Context, ex *Exchange) (map[string]any, *container.HostConfig, error) {
+	kind, _, _ := strings.Cut(ex.Route.Name, ".")
 	id := ex.Params["id"]
+	if kind == "volume" {
+		id = ex.Params["name"] // a volume has a name and no id
+	}
 	if id == "" {
 		return nil, nil, nil
 	}
-	kind, _, _ := strings.Cut(ex.Route.Name, ".")
 	// exec.create's {id} is the container the exec would run in.
 	if kind == "container" || ex.Route.Name == "exec.create" {
 		return f.inspectContainerTarget(ctx, "container", id)
@@ -143,8 +151,8 @@ func (f *Facts) targetFacts(ctx context.Context, ex *Exchange) (map[string]any, 
 	return t, nil, err
 }
 
-// otherTarget describes an exec (by its container), service or task (by its
-// service).
+// otherTarget describes an exec (by its container), service, task (by its
+// service), network or volume; other kinds have no target facts.
 func (f *Facts) otherTarget(ctx context.Context, kind, id string) (map[string]any, error) {
 	switch kind {
 	case "exec":
@@ -163,6 +171,10 @@ func (f *Facts) otherTarget(ctx context.Context, kind, id string) (map[string]an
 		return t, err
 	case "service":
 		return f.serviceTarget(ctx, "service", id)
+	case "network":
+		return f.networkTarget(ctx, id)
+	case "volume":
+		return f.volumeTarget(ctx, id)
 	case "task":
 		task, _, err := f.api.TaskInspectWithRaw(ctx, id)
 		if client.IsErrNotFound(err) {
@@ -227,6 +239,37 @@ func (f *Facts) serviceTarget(ctx context.Context, kind, id string) (map[string]
 	}, nil
 }
 
+// networkTarget describes a network; like containers, networks are found
+// by full id, then name, then id prefix.
+func (f *Facts) networkTarget(ctx context.Context, id string) (map[string]any, error) {
+	n, err := f.api.NetworkInspect(ctx, id, network.InspectOptions{})
+	if client.IsErrNotFound(err) {
+		return missingTarget("network", id), nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("inspecting network %s: %w", id, err)
+	}
+	return map[string]any{
+		"kind": "network", "id": n.ID, "name": n.Name, "exists": true,
+		"managed": n.Labels[ManagedLabel] == "true", "labels": stringMap(n.Labels), "image": "",
+	}, nil
+}
+
+// volumeTarget describes a volume, found by its name alone.
+func (f *Facts) volumeTarget(ctx context.Context, name string) (map[string]any, error) {
+	v, err := f.api.VolumeInspect(ctx, name)
+	if client.IsErrNotFound(err) {
+		return missingTarget("volume", name), nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("inspecting volume %s: %w", name, err)
+	}
+	return map[string]any{
+		"kind": "volume", "id": v.Name, "name": v.Name, "exists": true,
+		"managed": v.Labels[ManagedLabel] == "true", "labels": stringMap(v.Labels), "image": "",
+	}, nil
+}
+
 // referencedContainers describes every container a create body points at:
 // Links and container:<name> network, pid and ipc modes. (VolumesFrom is
 // refused whatever it names, so it is not looked up.)
@@ -245,6 +288,13 @@ func (f *Facts) referencedContainers(ctx context.Context, hc *container.HostConf
 			names = append(names, name)
 		}
 	}
+	return f.containersNamed(ctx, names...)
+}
+
+// containersNamed describes each container named, keyed by the reference as
+// written.
+func (f *Facts) containersNamed(ctx context.Context, names ...string) (map[string]any, error) {
+	out := map[string]any{}
 	for _, name := range names {
 		if _, done := out[name]; done {
 			continue

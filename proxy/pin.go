@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/network"
 )
 
 // The daemon resolves a container reference as a full id, then as a name,
@@ -31,18 +32,41 @@ func pin(ex *Exchange) (missing string, err error) {
 		if id == "" {
 			return "", fmt.Errorf("the %s's facts have no id", t["kind"])
 		}
-		if err := ex.Target.setParam(ex.Route, "id", id); err != nil {
+		param := "id"
+		if t["kind"] == "volume" {
+			param = "name" // found by name alone, which is its id
+		}
+		if err := ex.Target.setParam(ex.Route, param, id); err != nil {
 			return "", err
 		}
 	}
-	if create, ok := ex.Body.Typed.(*container.CreateRequest); ok && create.HostConfig != nil {
-		if pinReferences(create.HostConfig, ex.Input.Containers) {
-			if err := ex.setCanonicalBody(create); err != nil {
-				return "", fmt.Errorf("re-encoding the pinned body: %w", err)
-			}
+	changed := false
+	switch body := ex.Body.Typed.(type) {
+	case *container.CreateRequest:
+		changed = body.HostConfig != nil && pinReferences(body.HostConfig, ex.Input.Containers)
+	case *network.ConnectOptions:
+		changed = pinContainer(&body.Container, ex.Input.Containers)
+	case *network.DisconnectOptions:
+		changed = pinContainer(&body.Container, ex.Input.Containers)
+	}
+	if changed {
+		if err := ex.setCanonicalBody(ex.Body.Typed); err != nil {
+			return "", fmt.Errorf("re-encoding the pinned body: %w", err)
 		}
 	}
 	return "", nil
+}
+
+// pinContainer points a body's container reference at the container judged,
+// and reports whether it changed.
+func pinContainer(ref *string, judged map[string]any) bool {
+	fact, _ := judged[*ref].(map[string]any)
+	id, _ := fact["id"].(string)
+	if id == "" || id == *ref {
+		return false
+	}
+	*ref = id
+	return true
 }
 
 // pinReferences points a create's container:<ref> modes and legacy links at

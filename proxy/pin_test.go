@@ -1,10 +1,14 @@
 package proxy
 
 import (
+	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/docker/docker/api/types/container"
+
+	"github.com/xcsproxy/xcsproxy/policy"
 )
 
 func TestPinReferences(t *testing.T) {
@@ -101,5 +105,58 @@ func TestTargetSetParam(t *testing.T) {
 	tg, _ := ParseTarget("/_ping")
 	if err := tg.setParam(r.Lookup("GET", tg.Segments).Route, "id", "ID"); err == nil {
 		t.Fatal("a route without {id} was pinned")
+	}
+}
+
+func TestPinNamesTheNetworkAndContainerOfAConnectAndAVolumeAsJudged(t *testing.T) {
+	const network = "feedfacefeedfacefeedfacefeedfacefeedfacefeedfacefeedfacefeedface"
+	const job = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	router := NewRouter(DockerAPI)
+	exchange := func(method, uri, body string) *Exchange {
+		t.Helper()
+		target, err := ParseTarget(uri)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := router.Lookup(method, target.Segments)
+		r := httptest.NewRequest(method, uri, strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		b, herr := readBody(r, m.Route, 1<<20)
+		if herr != nil {
+			t.Fatal(herr)
+		}
+		ex := &Exchange{Route: m.Route, Params: m.Params, Target: target, Body: b, Input: &policy.Input{}}
+		if err := decodeGeneric(ex); err != nil {
+			t.Fatal(err)
+		}
+		return ex
+	}
+
+	connect := exchange("POST", "/v1.41/networks/jobs/connect", `{"Container":"0123"}`)
+	connect.Input.Target = map[string]any{"kind": "network", "id": network, "exists": true, "managed": true}
+	connect.Input.Containers = map[string]any{"0123": map[string]any{"id": job, "exists": true, "managed": true}}
+	if missing, err := pin(connect); missing != "" || err != nil {
+		t.Fatalf("pin = %q, %v", missing, err)
+	}
+	if want := "/networks/" + network + "/connect"; connect.Target.Path != want {
+		t.Errorf("the connect goes to %s, want %s", connect.Target.Path, want)
+	}
+	if want := `"Container":"` + job + `"`; !strings.Contains(string(connect.Body.Canonical), want) {
+		t.Errorf("the connect's body is %s; want it to hold %s", connect.Body.Canonical, want)
+	}
+
+	remove := exchange("DELETE", "/volumes/pgdata", "")
+	remove.Input.Target = map[string]any{"kind": "volume", "id": "pgdata", "exists": true, "managed": true}
+	if missing, err := pin(remove); missing != "" || err != nil {
+		t.Fatalf("pin = %q, %v", missing, err)
+	}
+	if remove.Target.Path != "/volumes/pgdata" {
+		t.Errorf("the volume's removal goes to %s", remove.Target.Path)
+	}
+
+	gone := exchange("DELETE", "/volumes/pgdata", "")
+	gone.Input.Target = missingTarget("volume", "pgdata")
+	if missing, err := pin(gone); missing != "volume" || err != nil {
+		t.Errorf("pin on a volume missing when judged = %q, %v; want it reported missing", missing, err)
 	}
 }
