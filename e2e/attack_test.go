@@ -512,10 +512,24 @@ func TestAJobCannotTakeAnotherContainersMacAddress(t *testing.T) {
 func TestAJobCannotTakeAnotherServicesNameOrAddressOnAnAllowedNetwork(t *testing.T) {
 	ctx := ctxFor(t, 2*time.Minute)
 	net := fmt.Sprintf("xcs-jobs-%d", time.Now().UnixNano())
-	// A subnet of its own: on such a network the daemon takes chosen addresses.
-	ipam := &network.IPAM{Config: []network.IPAMConfig{{Subnet: "172.30.9.0/24"}}}
-	if _, err := docker.NetworkCreate(ctx, net, network.CreateOptions{IPAM: ipam}); err != nil {
-		t.Fatal(err)
+	// A subnet of its own: on such a network the daemon takes chosen
+	// addresses. The first that no network on the daemon holds (swarm's
+	// docker_gwbridge, left behind by a swarm leave, takes a /16 of the
+	// daemon's pool).
+	var prefix string
+	for _, candidate := range []string{"172.30.9", "10.231.9", "192.168.249"} {
+		ipam := &network.IPAM{Config: []network.IPAMConfig{{Subnet: candidate + ".0/24"}}}
+		_, err := docker.NetworkCreate(ctx, net, network.CreateOptions{IPAM: ipam})
+		if err == nil {
+			prefix = candidate
+			break
+		}
+		if !strings.Contains(err.Error(), "overlaps") {
+			t.Fatal(err)
+		}
+	}
+	if prefix == "" {
+		t.Fatal("every candidate subnet overlaps a network on the daemon")
 	}
 	t.Cleanup(func() { docker.NetworkRemove(context.Background(), net) })
 	// The control, straight on the daemon: a service holds the alias db,
@@ -546,7 +560,7 @@ func TestAJobCannotTakeAnotherServicesNameOrAddressOnAnAllowedNetwork(t *testing
 	}
 	runAttacks(t, p, []attack{
 		{name: "joining with the service's alias", method: "POST", path: "/containers/create", body: join(`{"Aliases":["db"]}`), reason: "alias db"},
-		{name: "joining at a chosen address", method: "POST", path: "/containers/create", body: join(`{"IPAMConfig":{"IPv4Address":"172.30.9.9"}}`), reason: "IPAMConfig.IPv4Address"},
+		{name: "joining at a chosen address", method: "POST", path: "/containers/create", body: join(`{"IPAMConfig":{"IPv4Address":"` + prefix + `.9"}}`), reason: "IPAMConfig.IPv4Address"},
 	})
 	plain := createThroughProxy(t, p, join(`{}`))
 	docker.ContainerRemove(ctx, plain, containerRemoveForce())

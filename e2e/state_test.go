@@ -56,13 +56,20 @@ func snapshot(t *testing.T) daemonState {
 		t.Fatal(err)
 	}
 	for _, n := range nets {
+		if n.Ingress || n.Name == "docker_gwbridge" {
+			// Swarm's own plumbing, made and joined in the background
+			// after a swarm init.
+			continue
+		}
 		attached, err := docker.NetworkInspect(ctx, n.ID, network.InspectOptions{})
 		if err != nil {
 			continue // removed meanwhile
 		}
 		ids := make([]string, 0, len(attached.Containers))
 		for id := range attached.Containers {
-			ids = append(ids, id)
+			if len(id) == 64 { // a container; swarm's load balancer endpoints are named otherwise
+				ids = append(ids, id)
+			}
 		}
 		sort.Strings(ids)
 		s.networks = append(s.networks, n.ID+" "+n.Name+" containers="+strings.Join(ids, ","))
