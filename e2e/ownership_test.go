@@ -115,6 +115,13 @@ func TestAllowedNetworkAndVolumeEndpointsReachOnlyWhatXcsproxyCreated(t *testing
 		}
 	}
 	t.Cleanup(func() {
+		// Whatever a failed attack connected to it goes first, or the
+		// network outlives the test.
+		if n, err := docker.NetworkInspect(ctxFor(t, time.Minute), ourNet, network.InspectOptions{}); err == nil {
+			for id := range n.Containers {
+				docker.NetworkDisconnect(ctxFor(t, time.Minute), ourNet, id, true)
+			}
+		}
 		docker.NetworkRemove(ctxFor(t, time.Minute), ourNet)
 		docker.VolumeRemove(ctxFor(t, time.Minute), ourVol, true)
 	})
@@ -215,5 +222,65 @@ func TestAllowedNetworkAndVolumeEndpointsReachOnlyWhatXcsproxyCreated(t *testing
 	}
 	if _, err := docker.VolumeInspect(ctx, ourVol); err == nil {
 		t.Errorf("xcsproxy's own unused volume survived a prune through xcsproxy")
+	}
+}
+
+// The same holds for swarm secrets and configs: another stack's are out of
+// reach, even to a client that would relabel them as xcsproxy's.
+func TestAllowedSecretAndConfigEndpointsReachOnlyWhatXcsproxyCreated(t *testing.T) {
+	joinSwarm(t)
+	p := startProxy(t, "--policies", policyDir(t, testConfig(
+		"secret.list", "secret.create", "secret.inspect", "secret.update", "secret.remove",
+		"config.list", "config.create", "config.inspect", "config.remove")))
+	ctx := ctxFor(t, 2*time.Minute)
+	theirSecretID, theirSecret, theirConfigID, theirConfig := otherStacksSecretAndConfig(t)
+	ours := fmt.Sprintf("xcs-ours-secret-%d", time.Now().UnixNano())
+	if _, errOut, err := p.cli(ctx, "s3cr3t", "secret", "create", ours, "-"); err != nil {
+		t.Fatalf("docker secret create through xcsproxy: %v\n%s", err, errOut)
+	}
+	t.Cleanup(func() { docker.SecretRemove(ctxFor(t, time.Minute), ours) })
+	mine, _, err := docker.SecretInspectWithRaw(ctx, ours)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mine.Spec.Labels["org.xcsproxy.managed"] != "true" {
+		t.Fatalf("the secret xcsproxy created is not stamped: %v", mine.Spec.Labels)
+	}
+	theirs, _, err := docker.SecretInspectWithRaw(ctx, theirSecretID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	notOurs := "was not created through xcsproxy"
+	for _, a := range []attack{
+		{name: "inspecting another stack's secret", method: "GET", path: "/secrets/" + theirSecret},
+		{name: "relabelling it as xcsproxy's", method: "POST", path: fmt.Sprintf("/secrets/%s/update?version=%d", theirSecretID, theirs.Version.Index),
+			body: fmt.Sprintf(`{"Name":%q,"Labels":{"org.xcsproxy.managed":"true"}}`, theirSecret)},
+		{name: "removing it by a prefix of its id", method: "DELETE", path: "/secrets/" + theirSecretID[:10]},
+		{name: "removing another stack's config", method: "DELETE", path: "/configs/" + theirConfig},
+	} {
+		if status, msg := send(t, p.HTTP(), a); status != http.StatusForbidden || !strings.Contains(msg, notOurs) {
+			t.Errorf("%s: %d %q; want 403 saying it %s", a.name, status, msg, notOurs)
+		}
+	}
+	after, _, err := docker.SecretInspectWithRaw(ctx, theirSecretID)
+	if err != nil {
+		t.Fatalf("another stack's secret is gone: %v", err)
+	}
+	if after.Version.Index != theirs.Version.Index || len(after.Spec.Labels) != 0 {
+		t.Errorf("another stack's secret changed: version %d to %d, labels %v", theirs.Version.Index, after.Version.Index, after.Spec.Labels)
+	}
+	if _, _, err := docker.ConfigInspectWithRaw(ctx, theirConfigID); err != nil {
+		t.Errorf("another stack's config is gone: %v", err)
+	}
+
+	out, errOut, err := p.cli(ctx, "", "secret", "ls", "--format", "{{.Name}}")
+	if err != nil {
+		t.Fatalf("docker secret ls through xcsproxy: %v\n%s", err, errOut)
+	}
+	if strings.Contains(out, theirSecret) || !strings.Contains(out, ours) {
+		t.Errorf("docker secret ls through xcsproxy lists:\n%s\nwant ours and not the other stack's", out)
+	}
+	if _, errOut, err := p.cli(ctx, "", "secret", "rm", ours); err != nil {
+		t.Errorf("docker secret rm of its own secret through xcsproxy: %v\n%s", err, errOut)
 	}
 }

@@ -44,8 +44,10 @@ reasons contains r if {
 reasons contains r if {
 	input.request.endpoint in {
 		"container.create", "service.create", "service.update", "network.create", "volume.create",
+		"secret.create", "config.create", "secret.update", "config.update",
 		"container.list", "system.events", "service.list", "task.list", "network.list", "volume.list",
-		"container.prune", "network.prune", "volume.prune", "network.connect", "network.disconnect",
+		"secret.list", "config.list", "container.prune", "network.prune", "volume.prune",
+		"network.connect", "network.disconnect",
 	}
 	some r in rules.ownership.deny
 }
@@ -55,8 +57,10 @@ default ownership_patch := {}
 ownership_patch := rules.ownership.patch if {
 	input.request.endpoint in {
 		"container.create", "service.create", "service.update", "network.create", "volume.create",
+		"secret.create", "config.create", "secret.update", "config.update",
 		"container.list", "system.events", "service.list", "task.list", "network.list", "volume.list",
-		"container.prune", "network.prune", "volume.prune", "network.connect", "network.disconnect",
+		"secret.list", "config.list", "container.prune", "network.prune", "volume.prune",
+		"network.connect", "network.disconnect",
 	}
 }
 

@@ -1,6 +1,7 @@
 # Ownership: xcsproxy stamps what it creates, and lets clients act only on
-# what it created: containers, services and their tasks, and the networks
-# and volumes a site lets clients make (endpoints.allow_extra). Lists, event
+# what it created: containers, services and their tasks, and the networks,
+# volumes, secrets and configs a site lets clients make
+# (endpoints.allow_extra). Lists, event
 # streams and prunes are narrowed by a label filter the daemon applies, so
 # nothing is buffered to filter it here.
 package xcsproxy.rules.ownership
@@ -50,11 +51,13 @@ stamp := object.union(
 filtered := {
 	"container.list", "system.events", "service.list", "task.list",
 	"network.list", "volume.list", "container.prune", "network.prune", "volume.prune",
+	"secret.list", "config.list",
 }
 
 # Creates stamped here beyond containers and services (refused unless a site
-# allows them).
-stamped_others := {"network.create", "volume.create"}
+# allows them). An update of a secret or config replaces its labels, so it is
+# stamped again.
+stamped_others := {"network.create", "volume.create", "secret.create", "config.create", "secret.update", "config.update"}
 
 stamped := lib.creates | stamped_others
 

@@ -64,14 +64,14 @@ test_config_labels_are_stamped_too if {
 }
 
 test_lists_events_and_prunes_are_filtered_to_managed_objects if {
-	every e in {"container.list", "system.events", "service.list", "task.list", "network.list", "volume.list", "container.prune", "network.prune", "volume.prune"} {
+	every e in {"container.list", "system.events", "service.list", "task.list", "network.list", "volume.list", "secret.list", "config.list", "container.prune", "network.prune", "volume.prune"} {
 		p := ownership.patch with input as {"request": {"endpoint": e}}
 		p.filters.label == ["org.xcsproxy.managed=true"]
 	}
 }
 
 test_acting_on_a_network_or_volume_xcsproxy_did_not_create_is_denied if {
-	every kind_endpoint in [["network", "network.remove"], ["network", "network.connect"], ["volume", "volume.remove"], ["volume", "volume.inspect"]] {
+	every kind_endpoint in [["network", "network.remove"], ["network", "network.connect"], ["volume", "volume.remove"], ["volume", "volume.inspect"], ["secret", "secret.update"], ["config", "config.remove"]] {
 		inp := object.union(on_target(kind_endpoint[1], false), {"target": {"kind": kind_endpoint[0]}})
 		count(ownership.deny) == 1 with input as inp
 	}
@@ -82,8 +82,8 @@ test_a_volume_is_named_in_the_refusal_as_the_client_named_it if {
 	ownership.deny == {"volume pgdata was not created through xcsproxy: volume.remove is only allowed on what xcsproxy created"} with input as inp
 }
 
-test_networks_and_volumes_are_stamped_when_created if {
-	every e in {"network.create", "volume.create"} {
+test_networks_volumes_secrets_and_configs_are_stamped_when_created_or_updated if {
+	every e in {"network.create", "volume.create", "secret.create", "config.create", "secret.update", "config.update"} {
 		inp := {"request": {"endpoint": e, "body": {"Name": "n", "Labels": {"team": "x"}}}, "client": {"transport": "unix", "uid": 1000}, "proxy": {"managed_label": "org.xcsproxy.managed"}}
 		p := ownership.patch with input as inp
 		p.body.Labels == {"team": "x", "org.xcsproxy.managed": "true", "org.xcsproxy.client": "uid=1000"}

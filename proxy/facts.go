@@ -152,7 +152,8 @@ func (f *Facts) targetFacts(ctx context.Context, ex *Exchange) (map[string]any, 
 }
 
 // otherTarget describes an exec (by its container), service, task (by its
-// service), network or volume; other kinds have no target facts.
+// service), network, volume, secret or config; other kinds (nodes, plugins)
+// have no target facts.
 func (f *Facts) otherTarget(ctx context.Context, kind, id string) (map[string]any, error) {
 	switch kind {
 	case "exec":
@@ -175,6 +176,8 @@ func (f *Facts) otherTarget(ctx context.Context, kind, id string) (map[string]an
 		return f.networkTarget(ctx, id)
 	case "volume":
 		return f.volumeTarget(ctx, id)
+	case "secret", "config":
+		return f.swarmObjectTarget(ctx, kind, id)
 	case "task":
 		task, _, err := f.api.TaskInspectWithRaw(ctx, id)
 		if client.IsErrNotFound(err) {
@@ -267,6 +270,35 @@ func (f *Facts) volumeTarget(ctx context.Context, name string) (map[string]any, 
 	return map[string]any{
 		"kind": "volume", "id": v.Name, "name": v.Name, "exists": true,
 		"managed": v.Labels[ManagedLabel] == "true", "labels": stringMap(v.Labels), "image": "",
+	}, nil
+}
+
+// swarmObjectTarget describes a swarm secret or config (never its data):
+// found, like a service, by full id, then name, then id prefix.
+func (f *Facts) swarmObjectTarget(ctx context.Context, kind, id string) (map[string]any, error) {
+	var (
+		fullID, name string
+		labels       map[string]string
+		err          error
+	)
+	if kind == "secret" {
+		var s swarm.Secret
+		s, _, err = f.api.SecretInspectWithRaw(ctx, id)
+		fullID, name, labels = s.ID, s.Spec.Name, s.Spec.Labels
+	} else {
+		var c swarm.Config
+		c, _, err = f.api.ConfigInspectWithRaw(ctx, id)
+		fullID, name, labels = c.ID, c.Spec.Name, c.Spec.Labels
+	}
+	if client.IsErrNotFound(err) {
+		return missingTarget(kind, id), nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("inspecting %s %s: %w", kind, id, err)
+	}
+	return map[string]any{
+		"kind": kind, "id": fullID, "name": name, "exists": true,
+		"managed": labels[ManagedLabel] == "true", "labels": stringMap(labels), "image": "",
 	}, nil
 }
 
