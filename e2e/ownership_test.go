@@ -152,7 +152,12 @@ func TestAllowedNetworkAndVolumeEndpointsReachOnlyWhatXcsproxyCreated(t *testing
 			body: fmt.Sprintf(`{"Container":%q}`, job), reason: notOurs},
 		{name: "connecting another application's container to xcsproxy's network", method: "POST", path: "/networks/" + ourNet + "/connect",
 			body: fmt.Sprintf(`{"Container":%q}`, theirs), reason: "only allowed for containers xcsproxy created"},
+		{name: "connecting xcsproxy's job to its network under another job's alias", method: "POST", path: "/networks/" + ourNet + "/connect",
+			body: fmt.Sprintf(`{"Container":%q,"EndpointConfig":{"Aliases":["db"]}}`, job), reason: "alias db is not allowed"},
 	})
+	if c, err := docker.ContainerInspect(ctx, job); err != nil || c.NetworkSettings.Networks[ourNet] != nil {
+		t.Errorf("after the refused connections the job is on xcsproxy's network (inspect error %v)", err)
+	}
 	if status, msg := send(t, p.HTTP(), attack{method: "DELETE", path: "/volumes/xcs-never-made"}); status != http.StatusNotFound {
 		t.Errorf("removing a volume that does not exist: %d %q; want 404", status, msg)
 	}

@@ -12,7 +12,7 @@ import data.xcsproxy.lib
 import input.request.body.HostConfig as hc
 
 # The endpoints this module judges (decision.rego runs it only for these).
-applies_to := {"container.create", "container.update", "exec.create"}
+applies_to := {"container.create", "container.update", "exec.create", "network.connect"}
 
 create := input.request.endpoint == "container.create"
 
@@ -98,11 +98,27 @@ deny contains "MacAddress is not allowed: a job could take another container's a
 }
 
 deny contains msg if {
-	some name, endpoint in input.request.body.NetworkingConfig.EndpointsConfig
-	object.get(lib.obj(endpoint), "MacAddress", "") != ""
-	create
-	msg := sprintf("NetworkingConfig.EndpointsConfig %s MacAddress is not allowed: a job could take another container's address on the bridge, and with it that container's frames", [name])
+	some name, endpoint in endpoint_settings
+	object.get(endpoint, "MacAddress", "") != ""
+	msg := sprintf("%s %s MacAddress is not allowed: a job could take another container's address on the bridge, and with it that container's frames", [endpoint_field, name])
 }
+
+# The endpoint settings a request asks for, by network: a create's
+# NetworkingConfig.EndpointsConfig, or, where a site allows
+# network.connect, a connection's EndpointConfig for the network in its
+# path. The same rules hold for both.
+endpoint_settings[name] := lib.obj(endpoint) if {
+	some name, endpoint in input.request.body.NetworkingConfig.EndpointsConfig
+	create
+}
+
+endpoint_settings[input.request.params.id] := lib.obj(input.request.body.EndpointConfig) if {
+	input.request.endpoint == "network.connect"
+}
+
+endpoint_field := "EndpointConfig on network" if input.request.endpoint == "network.connect"
+
+else := "NetworkingConfig.EndpointsConfig"
 
 # On a network of its own making a name is an address: the network's DNS
 # answers an alias with every container that holds it, so a job holding
@@ -110,19 +126,17 @@ deny contains msg if {
 # for it. A chosen IP address can likewise be one a stopped service comes
 # back to. The Container Service sets neither.
 deny contains msg if {
-	some name, endpoint in input.request.body.NetworkingConfig.EndpointsConfig
-	some alias in lib.list(object.get(lib.obj(endpoint), "Aliases", []))
-	create
-	msg := sprintf("NetworkingConfig.EndpointsConfig %s alias %s is not allowed: the network's DNS would answer that name with this job too, beside whatever else holds it", [name, alias])
+	some name, endpoint in endpoint_settings
+	some alias in lib.list(object.get(endpoint, "Aliases", []))
+	msg := sprintf("%s %s alias %s is not allowed: the network's DNS would answer that name with this job too, beside whatever else holds it", [endpoint_field, name, alias])
 }
 
 deny contains msg if {
-	some name, endpoint in input.request.body.NetworkingConfig.EndpointsConfig
-	ipam := lib.obj(object.get(lib.obj(endpoint), "IPAMConfig", {}))
+	some name, endpoint in endpoint_settings
+	ipam := lib.obj(object.get(endpoint, "IPAMConfig", {}))
 	some field in ["IPv4Address", "IPv6Address"]
 	object.get(ipam, field, "") != ""
-	create
-	msg := sprintf("NetworkingConfig.EndpointsConfig %s IPAMConfig.%s is not allowed: a chosen address can be the one another container on that network uses or comes back to", [name, field])
+	msg := sprintf("%s %s IPAMConfig.%s is not allowed: a chosen address can be the one another container on that network uses or comes back to", [endpoint_field, name, field])
 }
 
 # VolumesFrom mounts another container's binds again, at this container's

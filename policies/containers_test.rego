@@ -226,3 +226,16 @@ test_a_chosen_ip_address_is_denied if {
 test_an_allowed_network_joined_plainly_is_allowed if {
 	count(containers.deny) == 0 with input as endpoint({"Aliases": null, "IPAMConfig": null, "MacAddress": ""}) with data.config.networks.allow as ["jobs"]
 }
+
+connection(settings) := {"request": {"endpoint": "network.connect", "params": {"id": "jobs"}, "body": {"Container": "job", "EndpointConfig": settings}}}
+
+test_a_connection_is_held_to_a_creates_endpoint_rules if {
+	containers.deny == {"EndpointConfig on network jobs alias db is not allowed: the network's DNS would answer that name with this job too, beside whatever else holds it"} with input as connection({"Aliases": ["db"]})
+	count(containers.deny) == 1 with input as connection({"IPAMConfig": {"IPv6Address": "fd00::9"}})
+	count(containers.deny) == 1 with input as connection({"MacAddress": "02:42:ac:11:00:02"})
+}
+
+test_a_plain_connection_is_allowed if {
+	count(containers.deny) == 0 with input as connection(null)
+	count(containers.deny) == 0 with input as connection({"Aliases": null, "IPAMConfig": null, "MacAddress": ""})
+}

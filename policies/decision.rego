@@ -20,7 +20,7 @@ reasons contains r if {
 }
 
 reasons contains r if {
-	input.request.endpoint in {"container.create", "container.update", "exec.create"}
+	input.request.endpoint in {"container.create", "container.update", "exec.create", "network.connect"}
 	some r in rules.containers.deny
 }
 
