@@ -48,7 +48,7 @@ func (e *environment) ownTime() []result {
 		if k.part == "daemon" {
 			target = "daemon"
 		}
-		out = append(out, result{Scenario: "time per " + k.endpoint, Target: target, Unit: fmt.Sprintf("ms mean (%.0f requests)", n), Value: sums[k] / n * 1000})
+		out = append(out, result{Scenario: "time per " + k.endpoint, Target: target, Unit: fmt.Sprintf("µs mean (%.0f requests)", n), Value: sums[k] / n * 1e6})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Scenario != out[j].Scenario {
