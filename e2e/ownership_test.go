@@ -289,3 +289,44 @@ func TestAllowedSecretAndConfigEndpointsReachOnlyWhatXcsproxyCreated(t *testing.
 		t.Errorf("docker secret rm of its own secret through xcsproxy: %v\n%s", err, errOut)
 	}
 }
+
+// A container takes its image's labels. One run straight on the daemon
+// (by an admin, say) from an image that sets xcsproxy's mark would
+// otherwise count as xcsproxy's.
+func TestAnImageCannotMakeItsContainersXcsproxys(t *testing.T) {
+	ctx := ctxFor(t, 2*time.Minute)
+	const marked = "xcsproxy-e2e/marked:latest" // under the allowed pattern
+	if err := importImage(ctx, filepath.Join(filepath.Dir(binary), "tool"), marked, map[string]string{"org.xcsproxy.managed": "true"}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { docker.ImageRemove(ctxFor(t, time.Minute), marked, imageRemoveForce()) })
+	c, err := docker.ContainerCreate(ctx, &container.Config{Image: marked, Cmd: []string{"sleep", "300"}, Labels: map[string]string{testLabel: "marked"}}, nil, nil, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { docker.ContainerRemove(ctxFor(t, time.Minute), c.ID, containerRemoveForce()) })
+	if err := docker.ContainerStart(ctx, c.ID, container.StartOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// The control: the container run straight on the daemon carries the mark.
+	got, err := docker.ContainerInspect(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Config.Labels["org.xcsproxy.managed"] != "true" {
+		t.Fatalf("control: the container did not take its image's label: %v", got.Config.Labels)
+	}
+
+	p := startProxy(t)
+	notOurs := "was not created through xcsproxy"
+	runAttacks(t, p, []attack{
+		{name: "inspecting the container run from the marked image", method: "GET", path: "/containers/" + c.ID + "/json", reason: notOurs},
+		{name: "killing it", method: "POST", path: "/containers/" + c.ID + "/kill", reason: notOurs},
+		{name: "removing it", method: "DELETE", path: "/containers/" + c.ID + "?force=1", reason: notOurs},
+		{name: "creating a job from the marked image", method: "POST", path: "/containers/create",
+			body: fmt.Sprintf(`{"Image":%q,"Cmd":["sleep","30"]}`, marked), reason: "sets org.xcsproxy.managed=true"},
+	})
+	if after, err := docker.ContainerInspect(ctx, c.ID); err != nil || !after.State.Running {
+		t.Errorf("the container run from the marked image is not running any more (inspect error %v)", err)
+	}
+}

@@ -71,6 +71,16 @@ deny contains msg if {
 	msg := sprintf("%s names no image", [input.request.endpoint])
 }
 
+# A container takes its image's labels. An image that sets xcsproxy's own
+# mark would make every container run from it, by anyone, look like one
+# xcsproxy created; xcsproxy does not trust that label on such a container,
+# so a job from it could not be managed either.
+deny contains msg if {
+	input.request.endpoint in lib.creates
+	input.image.labels[input.proxy.managed_label] == "true"
+	msg := sprintf("image %s sets %s=true, the label that marks what xcsproxy created: its containers could not be told from xcsproxy's", [describe, input.proxy.managed_label])
+}
+
 deny contains msg if {
 	data.config.images.require_command
 	input.request.endpoint in lib.creates

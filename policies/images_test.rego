@@ -122,3 +122,13 @@ test_a_removal_by_an_allowed_name_is_allowed_whatever_other_names_the_image_has 
 	img := image("docker.io/xnat/tool:1", ["docker.io/xnat/tool:1", "docker.io/library/other:1"], true)
 	count(images.deny) == 0 with input as {"request": {"endpoint": "image.remove"}, "image": img} with data.config as cfg
 }
+
+marked(value) := object.union(create(object.union(image("docker.io/xnat/dcm2niix:latest", [], true), {"labels": {"org.xcsproxy.managed": value}})), {"proxy": {"managed_label": "org.xcsproxy.managed"}})
+
+test_an_image_that_marks_its_containers_as_xcsproxys_is_denied if {
+	images.deny == {"image docker.io/xnat/dcm2niix:latest sets org.xcsproxy.managed=true, the label that marks what xcsproxy created: its containers could not be told from xcsproxy's"} with input as marked("true") with data.config as cfg
+}
+
+test_an_image_with_other_labels_is_allowed if {
+	count(images.deny) == 0 with input as marked("false") with data.config as cfg
+}

@@ -26,12 +26,16 @@ const ManagedLabel = "org.xcsproxy.managed"
 // Facts looks up, from the daemon, what a decision needs beyond the request:
 // the image a request names, the object it acts on, the containers and
 // volumes its body refers to, and where its host paths really lead. Nothing
-// is cached: an answer about a name must not outlive that name's object.
+// is cached by name: an answer about a name must not outlive that name's
+// object.
 type Facts struct {
 	api *client.Client
 	// Protected are host paths no container may reach (the daemon's socket,
 	// xcsproxy's own sockets); a bind that covers one is refused.
 	Protected []string
+	// imageMarks is the one thing remembered between requests: whether an
+	// image (by id, which never names another) sets ManagedLabel itself.
+	imageMarks imageMarks
 }
 
 // NewFacts builds a lookup client over the upstream's transport.
@@ -218,9 +222,16 @@ func (f *Facts) inspectContainerTarget(ctx context.Context, kind, id string) (ma
 	if c.Config != nil {
 		labels, image = c.Config.Labels, c.Config.Image
 	}
+	managed, fromImage := labels[ManagedLabel] == "true", false
+	if managed {
+		if fromImage, err = f.imageSetsManaged(ctx, c.Image); err != nil {
+			return nil, nil, err
+		}
+		managed = !fromImage
+	}
 	return map[string]any{
 		"kind": kind, "id": c.ID, "name": strings.TrimPrefix(c.Name, "/"), "exists": true,
-		"managed": labels[ManagedLabel] == "true", "labels": stringMap(labels), "image": image,
+		"managed": managed, "managed_label_from_image": fromImage, "labels": stringMap(labels), "image": image,
 	}, c.HostConfig, nil
 }
 
