@@ -157,17 +157,24 @@ func TestAJobCannotLeaveTheHostASetuidProgramOrADeviceNode(t *testing.T) {
 	}
 }
 
-// A root that loses its options (a reboot without the fstab line) refuses
-// the jobs created while it had them when they start: the daemon mounts a
-// bind again at every start.
-func TestAJobWhoseRootLostNoSuidNoDevIsRefusedAtStart(t *testing.T) {
+// hardenedRootProxy mounts a root of its own nosuid,nodev and starts an
+// xcsproxy whose writable root it is.
+func hardenedRootProxy(t *testing.T) (string, *proxyProc) {
+	t.Helper()
 	root := reachableDir(t, os.TempDir())
 	if err := mountOnItself(root, "nosuid,nodev"); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { unmount(root) })
 	config := strings.NewReplacer(buildRoot, root).Replace(testConfig())
-	p := startProxy(t, "--policies", policyDir(t, config))
+	return root, startProxy(t, "--policies", policyDir(t, config))
+}
+
+// A root that loses its options (a reboot without the fstab line) refuses
+// the jobs created while it had them when they start: the daemon mounts a
+// bind again at every start.
+func TestAJobWhoseRootLostNoSuidNoDevIsRefusedAtStart(t *testing.T) {
+	root, p := hardenedRootProxy(t)
 	id := createThroughProxy(t, p, jobBody(root, plantProgram))
 	t.Cleanup(func() { docker.ContainerRemove(ctxFor(t, time.Minute), id, containerRemoveForce()) })
 
@@ -189,13 +196,7 @@ func TestAJobWhoseRootLostNoSuidNoDevIsRefusedAtStart(t *testing.T) {
 // between requests, so it must see the new mount at the next create, and
 // see it gone after the unmount.
 func TestAMountMadeBelowAHardenedRootIsJudgedAtTheNextCreate(t *testing.T) {
-	root := reachableDir(t, os.TempDir())
-	if err := mountOnItself(root, "nosuid,nodev"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { unmount(root) })
-	config := strings.NewReplacer(buildRoot, root).Replace(testConfig())
-	p := startProxy(t, "--policies", policyDir(t, config))
+	root, p := hardenedRootProxy(t)
 	first := createThroughProxy(t, p, jobBody(root, plantProgram))
 	docker.ContainerRemove(ctxFor(t, time.Minute), first, containerRemoveForce())
 

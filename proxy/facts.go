@@ -200,6 +200,15 @@ func (f *Facts) otherTarget(ctx context.Context, kind, id string) (map[string]an
 	return nil, nil
 }
 
+// foundTarget describes an object that exists; it is xcsproxy's when it
+// carries ManagedLabel.
+func foundTarget(kind, id, name string, labels map[string]string, image string) map[string]any {
+	return map[string]any{
+		"kind": kind, "id": id, "name": name, "exists": true,
+		"managed": labels[ManagedLabel] == "true", "labels": stringMap(labels), "image": image,
+	}
+}
+
 func missingTarget(kind, id string) map[string]any {
 	return map[string]any{"kind": kind, "id": id, "name": "", "exists": false, "managed": false, "labels": map[string]any{}, "image": ""}
 }
@@ -229,10 +238,9 @@ func (f *Facts) inspectContainerTarget(ctx context.Context, kind, id string) (ma
 		}
 		managed = !fromImage
 	}
-	return map[string]any{
-		"kind": kind, "id": c.ID, "name": strings.TrimPrefix(c.Name, "/"), "exists": true,
-		"managed": managed, "managed_label_from_image": fromImage, "labels": stringMap(labels), "image": image,
-	}, c.HostConfig, nil
+	t := foundTarget(kind, c.ID, strings.TrimPrefix(c.Name, "/"), labels, image)
+	t["managed"], t["managed_label_from_image"] = managed, fromImage
+	return t, c.HostConfig, nil
 }
 
 func (f *Facts) serviceTarget(ctx context.Context, kind, id string) (map[string]any, error) {
@@ -247,10 +255,7 @@ func (f *Facts) serviceTarget(ctx context.Context, kind, id string) (map[string]
 	if s.Spec.TaskTemplate.ContainerSpec != nil {
 		image = s.Spec.TaskTemplate.ContainerSpec.Image
 	}
-	return map[string]any{
-		"kind": kind, "id": s.ID, "name": s.Spec.Name, "exists": true,
-		"managed": s.Spec.Labels[ManagedLabel] == "true", "labels": stringMap(s.Spec.Labels), "image": image,
-	}, nil
+	return foundTarget(kind, s.ID, s.Spec.Name, s.Spec.Labels, image), nil
 }
 
 // networkTarget describes a network; like containers, networks are found
@@ -263,25 +268,19 @@ func (f *Facts) networkTarget(ctx context.Context, id string) (map[string]any, e
 	if err != nil {
 		return nil, fmt.Errorf("inspecting network %s: %w", id, err)
 	}
-	return map[string]any{
-		"kind": "network", "id": n.ID, "name": n.Name, "exists": true,
-		"managed": n.Labels[ManagedLabel] == "true", "labels": stringMap(n.Labels), "image": "",
-	}, nil
+	return foundTarget("network", n.ID, n.Name, n.Labels, ""), nil
 }
 
 // volumeTarget describes a volume, found by its name alone.
 func (f *Facts) volumeTarget(ctx context.Context, name string) (map[string]any, error) {
-	v, err := f.api.VolumeInspect(ctx, name)
-	if client.IsErrNotFound(err) {
+	v, err := f.volume(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if v == nil {
 		return missingTarget("volume", name), nil
 	}
-	if err != nil {
-		return nil, fmt.Errorf("inspecting volume %s: %w", name, err)
-	}
-	return map[string]any{
-		"kind": "volume", "id": v.Name, "name": v.Name, "exists": true,
-		"managed": v.Labels[ManagedLabel] == "true", "labels": stringMap(v.Labels), "image": "",
-	}, nil
+	return foundTarget("volume", v.Name, v.Name, v.Labels, ""), nil
 }
 
 // swarmObjectTarget describes a swarm secret or config (never its data):
@@ -307,10 +306,7 @@ func (f *Facts) swarmObjectTarget(ctx context.Context, kind, id string) (map[str
 	if err != nil {
 		return nil, fmt.Errorf("inspecting %s %s: %w", kind, id, err)
 	}
-	return map[string]any{
-		"kind": kind, "id": fullID, "name": name, "exists": true,
-		"managed": labels[ManagedLabel] == "true", "labels": stringMap(labels), "image": "",
-	}, nil
+	return foundTarget(kind, fullID, name, labels, ""), nil
 }
 
 // referencedContainers describes every container a create body points at:
