@@ -158,8 +158,8 @@ func TestAllowedNetworkAndVolumeEndpointsReachOnlyWhatXcsproxyCreated(t *testing
 	if c, err := docker.ContainerInspect(ctx, job); err != nil || c.NetworkSettings.Networks[ourNet] != nil {
 		t.Errorf("after the refused connections the job is on xcsproxy's network (inspect error %v)", err)
 	}
-	if status, msg := send(t, p.HTTP(), attack{method: "DELETE", path: "/volumes/xcs-never-made"}); status != http.StatusNotFound {
-		t.Errorf("removing a volume that does not exist: %d %q; want 404", status, msg)
+	if status, msg := send(t, p.HTTP(), attack{method: "DELETE", path: "/volumes/xcs-never-made"}); status != http.StatusNotFound || msg != "xcsproxy: No such volume: xcs-never-made" {
+		t.Errorf("removing a volume that does not exist: %d %q; want 404 naming it", status, msg)
 	}
 
 	// Its own job joins and leaves its own network.

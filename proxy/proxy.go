@@ -265,7 +265,8 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case missing != "":
 		// Forwarded, the name could reach an object made meanwhile that
 		// nobody judged; the daemon's answer would have been this one.
-		writeError(rec, http.StatusNotFound, fmt.Sprintf("No such %s: %s", missing, ex.Params["id"]))
+		// A missing target's facts name it as the client did.
+		writeError(rec, http.StatusNotFound, fmt.Sprintf("No such %s: %v", missing, ex.Input.Target["id"]))
 		forwardErr = fmt.Errorf("not forwarded: no such %s when judged", missing)
 	case ex.Route.Local:
 		if p.cfg.Local == nil {
