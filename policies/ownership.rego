@@ -1,9 +1,8 @@
 # Ownership: xcsproxy stamps what it creates, and lets clients act only on
 # what it created: containers, services and their tasks, and the networks,
 # volumes, secrets and configs a site lets clients make
-# (endpoints.allow_extra). Lists, event
-# streams and prunes are narrowed by a label filter the daemon applies, so
-# nothing is buffered to filter it here.
+# (endpoints.allow_extra). Lists, event streams and prunes are narrowed by a
+# label filter the daemon applies, so nothing is buffered to filter it here.
 package xcsproxy.rules.ownership
 
 import data.xcsproxy.lib
