@@ -140,10 +140,7 @@ func (f *Facts) imageRef(ex *Exchange) (string, bool) {
 // container its HostConfig (whose mounts a start judges again).
 func (f *Facts) targetFacts(ctx context.Context, ex *Exchange) (map[string]any, *container.HostConfig, error) {
 	kind, _, _ := strings.Cut(ex.Route.Name, ".")
-	id := ex.Params["id"]
-	if kind == "volume" {
-		id = ex.Params["name"] // a volume has a name and no id
-	}
+	id := ex.Params[targetParam(kind)]
 	if id == "" {
 		return nil, nil, nil
 	}
@@ -153,6 +150,15 @@ func (f *Facts) targetFacts(ctx context.Context, ex *Exchange) (map[string]any, 
 	}
 	t, err := f.otherTarget(ctx, kind, id)
 	return t, nil, err
+}
+
+// targetParam is the path parameter that names a request's target: its id,
+// or for a volume, which has none, its name.
+func targetParam(kind string) string {
+	if kind == "volume" {
+		return "name"
+	}
+	return "id"
 }
 
 // otherTarget describes an exec (by its container), service, task (by its

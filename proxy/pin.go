@@ -32,11 +32,8 @@ func pin(ex *Exchange) (missing string, err error) {
 		if id == "" {
 			return "", fmt.Errorf("the %s's facts have no id", t["kind"])
 		}
-		param := "id"
-		if t["kind"] == "volume" {
-			param = "name" // found by name alone, which is its id
-		}
-		if err := ex.Target.setParam(ex.Route, param, id); err != nil {
+		kind, _ := t["kind"].(string)
+		if err := ex.Target.setParam(ex.Route, targetParam(kind), id); err != nil {
 			return "", err
 		}
 	}
@@ -57,31 +54,32 @@ func pin(ex *Exchange) (missing string, err error) {
 	return "", nil
 }
 
+// judgedID is the full id of the container judged for ref (facts keyed by
+// the reference as written), when that differs from ref.
+func judgedID(judged map[string]any, ref string) (string, bool) {
+	fact, _ := judged[ref].(map[string]any)
+	id, _ := fact["id"].(string)
+	return id, id != "" && id != ref
+}
+
 // pinContainer points a body's container reference at the container judged,
 // and reports whether it changed.
 func pinContainer(ref *string, judged map[string]any) bool {
-	fact, _ := judged[*ref].(map[string]any)
-	id, _ := fact["id"].(string)
-	if id == "" || id == *ref {
-		return false
+	id, ok := judgedID(judged, *ref)
+	if ok {
+		*ref = id
 	}
-	*ref = id
-	return true
+	return ok
 }
 
 // pinReferences points a create's container:<ref> modes and legacy links at
 // the containers judged (facts keyed by the reference as written), and
 // reports whether anything changed.
 func pinReferences(hc *container.HostConfig, judged map[string]any) bool {
-	idOf := func(ref string) (string, bool) {
-		fact, _ := judged[ref].(map[string]any)
-		id, _ := fact["id"].(string)
-		return id, id != "" && id != ref
-	}
 	changed := false
 	for _, mode := range []*string{(*string)(&hc.NetworkMode), (*string)(&hc.PidMode), (*string)(&hc.IpcMode)} {
 		if ref, ok := strings.CutPrefix(*mode, "container:"); ok {
-			if id, ok := idOf(ref); ok {
+			if id, ok := judgedID(judged, ref); ok {
 				*mode, changed = "container:"+id, true
 			}
 		}
@@ -96,7 +94,7 @@ func pinReferences(hc *container.HostConfig, judged map[string]any) bool {
 	for i, l := range hc.Links {
 		name, alias, hasAlias := strings.Cut(l, ":")
 		ref := strings.TrimPrefix(name, "/")
-		id, ok := idOf(ref)
+		id, ok := judgedID(judged, ref)
 		if !ok {
 			continue
 		}
