@@ -330,3 +330,41 @@ func TestAnImageCannotMakeItsContainersXcsproxys(t *testing.T) {
 		t.Errorf("the container run from the marked image is not running any more (inspect error %v)", err)
 	}
 }
+
+// A site that allows container.prune gets it narrowed like the lists: it
+// removes the stopped containers xcsproxy made, and no others.
+func TestAContainerPruneThroughXcsproxyRemovesOnlyItsOwnContainers(t *testing.T) {
+	p := startProxy(t, "--policies", policyDir(t, testConfig("container.prune")))
+	ctx := ctxFor(t, 2*time.Minute)
+	stopped := func(labels map[string]string) string {
+		t.Helper()
+		c, err := docker.ContainerCreate(ctx, &container.Config{Image: testImage, Cmd: []string{"sleep", "30"}, Labels: labels}, nil, nil, nil, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { docker.ContainerRemove(ctxFor(t, time.Minute), c.ID, containerRemoveForce()) })
+		return c.ID
+	}
+	// The control, straight on the daemon: a prune removes a stopped
+	// container whoever made it (narrowed by a label to one made for it).
+	control := fmt.Sprintf("%d", time.Now().UnixNano())
+	controlID := stopped(map[string]string{testLabel: "prune", "xcs-prune-control": control})
+	if _, err := docker.ContainersPrune(ctx, filters.NewArgs(filters.Arg("label", "xcs-prune-control="+control))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := docker.ContainerInspect(ctx, controlID); err == nil {
+		t.Fatal("control: a prune on the daemon left the stopped container")
+	}
+
+	theirs := stopped(map[string]string{testLabel: "prune"})
+	ours := createThroughProxy(t, p, createBody(`{}`))
+	if _, errOut, err := p.cli(ctx, "", "container", "prune", "--force"); err != nil {
+		t.Fatalf("docker container prune through xcsproxy: %v\n%s", err, errOut)
+	}
+	if _, err := docker.ContainerInspect(ctx, theirs); err != nil {
+		t.Errorf("another application's stopped container is gone after a prune through xcsproxy: %v", err)
+	}
+	if _, err := docker.ContainerInspect(ctx, ours); err == nil {
+		t.Errorf("xcsproxy's own stopped container survived a prune through xcsproxy")
+	}
+}
