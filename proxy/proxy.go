@@ -339,7 +339,9 @@ func (p *Proxy) route(w http.ResponseWriter, r *http.Request, t *Target) (*Excha
 	if m := p.router.Lookup(r.Method, t.Segments); m != nil {
 		ex.Route, ex.Params = m.Route, m.Params
 	}
-	if ex.Route.Name == "image.pull" && t.Query.Has("fromSrc") {
+	// The daemon pulls when fromImage names an image and imports (from
+	// fromSrc) otherwise, whatever else the query holds.
+	if ex.Route.Name == "image.pull" && t.Query.Get("fromImage") == "" {
 		ex.Route = importRoute
 	}
 	body, herr := p.readBody(w, r, ex.Route)
