@@ -19,7 +19,10 @@ type Input struct {
 	// Registry is the registry a login check (system.auth) would have the
 	// daemon contact: its host, or why the address names none.
 	Registry map[string]any
-	Proxy    Proxy
+	// NewImages lists the names a request would give an image (a retag,
+	// commit, import or build): {requested, ref}; nil for other requests.
+	NewImages []any
+	Proxy     Proxy
 }
 
 // Request is the canonical view of one HTTP request.
@@ -122,6 +125,9 @@ func (in *Input) Map() map[string]any {
 	}
 	if in.Registry != nil {
 		doc["registry"] = in.Registry
+	}
+	if in.NewImages != nil {
+		doc["new_images"] = in.NewImages
 	}
 	return doc
 }

@@ -32,6 +32,12 @@ func (in *Input) AppendJSON(dst []byte) ([]byte, error) {
 	} else if dst, err = canonjson.Append(dst, in.Mounts); err != nil {
 		return dst, err
 	}
+	if in.NewImages != nil {
+		dst = append(dst, `,"new_images":`...)
+		if dst, err = canonjson.Append(dst, in.NewImages); err != nil {
+			return dst, err
+		}
+	}
 	dst = append(dst, `,"proxy":{"managed_label":`...)
 	dst = canonjson.AppendString(dst, in.Proxy.ManagedLabel)
 	dst = append(dst, `,"policy_revision":`...)

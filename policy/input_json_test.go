@@ -32,6 +32,11 @@ func TestInputJSONIsMapJSON(t *testing.T) {
 			Client:   Client{Transport: "unix"},
 			Registry: map[string]any{"host": "reg.example:5000", "error": ""},
 		}},
+		{"a retag with the name it would give", Input{
+			Request:   Request{Method: "POST", Path: "/images/x/tag", Endpoint: "image.tag", Params: map[string]string{"name": "x"}, Query: map[string][]string{"repo": {"y"}}},
+			Client:    Client{Transport: "unix"},
+			NewImages: []any{map[string]any{"requested": "y", "ref": "docker.io/library/y:latest"}},
+		}},
 		{"a TLS client whose certificate has no SANs", Input{
 			Request: Request{Method: "GET", Path: "/info", Endpoint: "system.info", Params: map[string]string{"id": "x"}},
 			Client:  Client{Transport: "tls", Cert: &Cert{SubjectCN: "cn"}},

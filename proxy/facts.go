@@ -101,6 +101,13 @@ func (f *Facts) gather(ctx context.Context, ex *Exchange) error {
 	if err != nil {
 		return err
 	}
+	if c := ex.Target.Query.Get("container"); ex.Route.Name == "image.commit" && c != "" {
+		// The container to make an image of is named in the query.
+		if in.Containers, err = f.containersNamed(ctx, c); err != nil {
+			return err
+		}
+	}
+	in.NewImages = newImageNames(ex.Route.Name, ex.Target.Query)
 	if remounts[ex.Route.Name] && targetHost != nil {
 		self.containerID, _ = in.Target["id"].(string)
 		if in.Mounts, err = f.containerMounts(ctx, targetHost); err != nil {

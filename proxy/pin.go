@@ -46,6 +46,11 @@ func pin(ex *Exchange) (missing string, err error) {
 	case *network.DisconnectOptions:
 		changed = pinContainer(&body.Container, ex.Input.Containers)
 	}
+	if ex.Route.Name == "image.commit" {
+		if id, ok := judgedID(ex.Input.Containers, ex.Target.Query.Get("container")); ok {
+			ex.Target.Query.Set("container", id)
+		}
+	}
 	if changed {
 		if err := ex.setCanonicalBody(ex.Body.Typed); err != nil {
 			return "", fmt.Errorf("re-encoding the pinned body: %w", err)
