@@ -26,6 +26,14 @@ func registryAddr() string {
 func pushTestImage(t *testing.T, ctx context.Context, tag string) string {
 	t.Helper()
 	repo := registryAddr() + "/xcsproxy-e2e/tool"
+	pushTestImageAs(t, ctx, repo, tag)
+	return repo
+}
+
+// pushTestImageAs is pushTestImage into any repository of the local
+// registry.
+func pushTestImageAs(t *testing.T, ctx context.Context, repo, tag string) {
+	t.Helper()
 	ref := repo + ":" + tag
 	if err := docker.ImageTag(ctx, testImage, ref); err != nil {
 		t.Fatal(err)
@@ -42,7 +50,6 @@ func pushTestImage(t *testing.T, ctx context.Context, tag string) string {
 	if _, err := docker.ImageRemove(ctx, ref, image.RemoveOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	return repo
 }
 
 func emptyAuth() string { return base64.URLEncoding.EncodeToString([]byte("{}")) }

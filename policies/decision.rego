@@ -34,6 +34,11 @@ reasons contains r if {
 	some r in rules.services.deny
 }
 
+reasons contains r if {
+	input.request.endpoint in {"image.tag", "image.commit", "image.import", "image.load", "image.build"}
+	some r in rules.provenance.deny
+}
+
 # Ownership judges every request on an existing object, whatever its
 # endpoint, and stamps or filters the endpoints in its applies_to.
 reasons contains r if {
@@ -47,7 +52,7 @@ reasons contains r if {
 		"secret.create", "config.create", "secret.update", "config.update",
 		"container.list", "system.events", "service.list", "task.list", "network.list", "volume.list",
 		"secret.list", "config.list", "container.prune", "network.prune", "volume.prune",
-		"network.connect", "network.disconnect",
+		"network.connect", "network.disconnect", "image.commit",
 	}
 	some r in rules.ownership.deny
 }
@@ -60,7 +65,7 @@ ownership_patch := rules.ownership.patch if {
 		"secret.create", "config.create", "secret.update", "config.update",
 		"container.list", "system.events", "service.list", "task.list", "network.list", "volume.list",
 		"secret.list", "config.list", "container.prune", "network.prune", "volume.prune",
-		"network.connect", "network.disconnect",
+		"network.connect", "network.disconnect", "image.commit",
 	}
 }
 

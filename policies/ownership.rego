@@ -28,12 +28,19 @@ client_reference := input.request.params.name if not input.request.params.id
 
 # Connecting a container to a network, or taking it off one, changes that
 # container: another application's database joined to a job's network is in
-# the job's reach. The container must be xcsproxy's, as the network must.
+# the job's reach. A commit copies a container's files into an image that a
+# job could then read. The container must be xcsproxy's, as the network must.
+names_container := {"network.connect", "network.disconnect", "image.commit"}
+
+# named_container is the container such a request names outside its path.
+named_container := lib.str(lib.obj(input.request.body).Container) if input.request.endpoint in {"network.connect", "network.disconnect"}
+
+named_container := object.get(input.request.query, "container", [""])[0] if input.request.endpoint == "image.commit"
+
 deny contains msg if {
-	input.request.endpoint in {"network.connect", "network.disconnect"}
-	ref := lib.str(lib.obj(input.request.body).Container)
-	not input.containers[ref].managed
-	msg := sprintf("%s of container %s is not allowed: it is only allowed for containers xcsproxy created", [input.request.endpoint, ref])
+	input.request.endpoint in names_container
+	not input.containers[named_container].managed
+	msg := sprintf("%s of container %s is not allowed: it is only allowed for containers xcsproxy created", [input.request.endpoint, named_container])
 }
 
 default extra_labels := {}
@@ -62,7 +69,7 @@ stamped := lib.creates | stamped_others
 
 # The endpoints whose requests are stamped, filtered or checked here;
 # requests on an existing target are judged whatever their endpoint.
-applies_to := (stamped | filtered) | {"network.connect", "network.disconnect"}
+applies_to := (stamped | filtered) | names_container
 
 patch := {"filters": {"label": [sprintf("%s=true", [managed_label])]}} if {
 	input.request.endpoint in filtered

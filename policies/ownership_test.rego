@@ -114,3 +114,21 @@ test_connecting_a_container_that_does_not_exist_is_denied if {
 	inp := object.union(connect("network.connect", true), {"containers": {"db": {"exists": false, "managed": false}}})
 	count(ownership.deny) == 1 with input as inp
 }
+
+commit(query, managed) := {
+	"request": {"endpoint": "image.commit", "query": query, "body": {}},
+	"containers": {"job": {"kind": "container", "id": "c1", "exists": true, "managed": managed}},
+	"client": {"transport": "unix", "uid": 1000},
+}
+
+test_committing_a_container_xcsproxy_created_is_allowed if {
+	count(ownership.deny) == 0 with input as commit({"container": ["job"]}, true)
+}
+
+test_committing_another_applications_container_is_denied if {
+	ownership.deny == {"image.commit of container job is not allowed: it is only allowed for containers xcsproxy created"} with input as commit({"container": ["job"]}, false)
+}
+
+test_a_commit_that_names_no_container_is_denied if {
+	count(ownership.deny) == 1 with input as commit({}, true)
+}
