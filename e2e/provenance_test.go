@@ -30,7 +30,9 @@ func TestAllowedImageMakingEndpointsNeitherTakeNamesNorCopyOtherContainers(t *te
 	madeHere := "make it without a name"
 	elsewhere := registryAddr() + "/elsewhere/tool" // in the registry, but images.allow does not match it
 	pushTestImageAs(t, ctx, elsewhere, fmt.Sprint(stamp))
-	t.Cleanup(func() { docker.ImageRemove(ctxFor(t, time.Minute), elsewhere+":"+fmt.Sprint(stamp), imageRemoveForce()) })
+	t.Cleanup(func() {
+		docker.ImageRemove(ctxFor(t, time.Minute), elsewhere+":"+fmt.Sprint(stamp), imageRemoveForce())
+	})
 
 	runAttacks(t, p, []attack{
 		{name: "committing another application's container", method: "POST", path: "/commit?container=" + theirs, body: "{}",
