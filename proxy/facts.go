@@ -107,6 +107,9 @@ func (f *Facts) gather(ctx context.Context, ex *Exchange) error {
 			return err
 		}
 	}
+	if ex.Route.Name == "image.search" {
+		in.Registry = searchRegistryFacts(ex.Target.Query.Get("term"))
+	}
 	in.NewImages = newImageNames(ex.Route.Name, ex.Target.Query)
 	if remounts[ex.Route.Name] && targetHost != nil {
 		self.containerID, _ = in.Target["id"].(string)
@@ -135,6 +138,15 @@ func (f *Facts) imageRef(ex *Exchange) (string, bool) {
 	case "image.pull":
 		return pullReference(ex.Target.Query.Get("fromImage"), ex.Target.Query.Get("tag"))
 	case "image.commit":
+		return "", false
+	case "distribution.inspect":
+		// The daemon asks the image's registry about it.
+		return ex.Params["name"], false
+	case "image.get_all":
+		// A save of several images at once is refused by the policy.
+		if names := ex.Target.Query["names"]; len(names) == 1 {
+			return names[0], false
+		}
 		return "", false
 	}
 	if strings.HasPrefix(ex.Route.Name, "image.") {

@@ -57,3 +57,22 @@ func registryFacts(ac *registry.AuthConfig) map[string]any {
 	}
 	return facts(host, "")
 }
+
+// searchRegistryFacts says which registry an image search (GET
+// /images/search) would make the daemon contact: the part of the term before
+// its first slash when that looks like a host (it has a dot or a colon, or
+// is localhost), as the daemon reads it, and Docker Hub otherwise.
+func searchRegistryFacts(term string) map[string]any {
+	host, _, found := strings.Cut(term, "/")
+	if !found || (!strings.ContainsAny(host, ".:") && host != "localhost") {
+		return map[string]any{"host": "docker.io", "error": ""}
+	}
+	if !registryHost.MatchString(host) {
+		return map[string]any{"host": "", "error": "the search term names no registry host"}
+	}
+	host = strings.ToLower(host)
+	if dockerHubHosts[host] {
+		host = "docker.io"
+	}
+	return map[string]any{"host": host, "error": ""}
+}

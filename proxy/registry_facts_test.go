@@ -43,3 +43,30 @@ func TestRegistryFactsNameTheHostTheDaemonWouldCall(t *testing.T) {
 		})
 	}
 }
+
+func TestSearchRegistryFactsNameTheRegistryTheDaemonWouldSearch(t *testing.T) {
+	cases := []struct {
+		name, term, host string
+		refused          bool
+	}{
+		{"a bare word is searched on Docker Hub", "dcm2niix", "docker.io", false},
+		{"a user's repository is searched on Docker Hub", "xnat/dcm2niix", "docker.io", false},
+		{"a first part with a dot is a registry", "registry.example.org/neuro/x", "registry.example.org", false},
+		{"a first part with a port is a registry", "10.0.0.1:5000/x", "10.0.0.1:5000", false},
+		{"localhost is a registry", "localhost/x", "localhost", false},
+		{"a registry is matched in lower case", "Registry.Example.ORG/x", "registry.example.org", false},
+		{"Docker Hub's index is docker.io", "index.docker.io/x", "docker.io", false},
+		{"a first part that is no host is refused", "a..b:x/y", "", true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			facts := searchRegistryFacts(c.term)
+			if got := facts["host"]; got != c.host {
+				t.Errorf("host = %q, want %q", got, c.host)
+			}
+			if refused := facts["error"] != ""; refused != c.refused {
+				t.Errorf("error = %q, want refused %v", facts["error"], c.refused)
+			}
+		})
+	}
+}
