@@ -15,7 +15,10 @@ import data.xcsproxy.rules
 reasons contains r if some r in rules.endpoints.deny
 
 reasons contains r if {
-	input.request.endpoint in {"container.create", "service.create", "service.update", "image.pull", "image.remove", "image.tag", "image.push", "system.auth"}
+	input.request.endpoint in {
+		"container.create", "service.create", "service.update", "image.pull", "image.remove", "image.tag", "image.push", "system.auth",
+		"distribution.inspect", "image.get", "image.get_all", "image.search",
+	}
 	some r in rules.images.deny
 }
 
@@ -52,7 +55,7 @@ reasons contains r if {
 		"secret.create", "config.create", "secret.update", "config.update",
 		"container.list", "system.events", "service.list", "task.list", "network.list", "volume.list",
 		"secret.list", "config.list", "container.prune", "network.prune", "volume.prune",
-		"network.connect", "network.disconnect", "image.commit",
+		"network.connect", "network.disconnect", "image.commit", "image.prune",
 	}
 	some r in rules.ownership.deny
 }
@@ -65,7 +68,7 @@ ownership_patch := rules.ownership.patch if {
 		"secret.create", "config.create", "secret.update", "config.update",
 		"container.list", "system.events", "service.list", "task.list", "network.list", "volume.list",
 		"secret.list", "config.list", "container.prune", "network.prune", "volume.prune",
-		"network.connect", "network.disconnect", "image.commit",
+		"network.connect", "network.disconnect", "image.commit", "image.prune",
 	}
 }
 

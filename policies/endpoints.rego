@@ -75,3 +75,17 @@ deny contains msg if {
 	input.request.query[param]
 	msg := sprintf("container.start with %s is not allowed: it would restore the container from checkpoint files nothing here judges", [param])
 }
+
+# Checkpoints are files the daemon writes and reads as root; a directory
+# the client names for them could be anywhere on the host.
+deny contains "container.checkpoint_create with a CheckpointDir is not allowed: the daemon would write the checkpoint as root wherever it names" if {
+	input.request.endpoint == "container.checkpoint_create"
+	input.request.body.CheckpointDir != ""
+}
+
+deny contains msg if {
+	input.request.endpoint in {"container.checkpoint_list", "container.checkpoint_remove"}
+	some dir in object.get(input.request.query, "dir", [])
+	dir != ""
+	msg := sprintf("%s with dir %s is not allowed: the daemon would read or remove checkpoint files wherever it names", [input.request.endpoint, dir])
+}

@@ -74,3 +74,14 @@ test_a_start_from_a_checkpoint_is_denied if {
 	}
 	count(endpoints.deny) == 0 with input as with_query(start, {"detachKeys": ["ctrl-p"]})
 }
+
+test_checkpoints_in_a_directory_the_client_names_are_denied if {
+	count(endpoints.deny) == 1 with input as {"request": {"endpoint": "container.checkpoint_create", "body": {"CheckpointID": "c", "CheckpointDir": "/etc/cron.d"}}} with data.config as {"endpoints": {"allow_extra": ["container.checkpoint_create"]}}
+	every e in ["container.checkpoint_list", "container.checkpoint_remove"] {
+		count(endpoints.deny) == 1 with input as {"request": {"endpoint": e, "query": {"dir": ["/etc"]}}} with data.config as {"endpoints": {"allow_extra": [e]}}
+	}
+}
+
+test_checkpoints_in_the_daemons_own_directory_are_judged_by_endpoint_alone if {
+	count(endpoints.deny) == 0 with input as {"request": {"endpoint": "container.checkpoint_create", "body": {"CheckpointID": "c"}}} with data.config as {"endpoints": {"allow_extra": ["container.checkpoint_create"]}}
+}

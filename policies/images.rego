@@ -13,6 +13,7 @@ patterns := data.config.images.allow
 judged := {
 	"container.create", "service.create", "service.update",
 	"image.pull", "image.remove", "image.tag", "image.push",
+	"distribution.inspect", "image.get", "image.get_all",
 }
 
 # matches(p, ref): p matches ref itself, or p names ref's repository.
@@ -23,7 +24,7 @@ matches(p, ref) if glob.match(concat("", [p, ":*"]), null, ref)
 matches(p, ref) if glob.match(concat("", [p, "@*"]), null, ref)
 
 # The endpoints this module judges (decision.rego runs it only for these).
-applies_to := judged | {"system.auth"}
+applies_to := judged | {"system.auth", "image.search"}
 
 allowed_ref(ref) if {
 	some p in patterns
@@ -71,6 +72,14 @@ deny contains msg if {
 	msg := sprintf("%s names no image", [input.request.endpoint])
 }
 
+# A save (docker save) is judged as one image; several at once would need
+# each judged, so they are saved one at a time.
+deny contains msg if {
+	input.request.endpoint == "image.get_all"
+	count(object.get(input.request.query, "names", [])) != 1
+	msg := "image.get_all must name exactly one image (names=...): save images one at a time, so each is judged"
+}
+
 # A container takes its image's labels. An image that sets xcsproxy's own
 # mark would make every container run from it, by anyone, look like one
 # xcsproxy created; xcsproxy does not trust that label on such a container,
@@ -101,21 +110,28 @@ registry_allowed if {
 	glob.match(registry_part(p), null, input.registry.host)
 }
 
+# An image search (where a site allows it) has the daemon call the registry
+# its term names in the same way.
+contacts_registry := {"system.auth": "login check", "image.search": "image search"}
+
 deny contains msg if {
-	input.request.endpoint == "system.auth"
+	input.request.endpoint in {"system.auth", "image.search"}
+	what := contacts_registry[input.request.endpoint]
 	input.registry.error != ""
-	msg := sprintf("login check refused: %s", [input.registry.error])
+	msg := sprintf("%s refused: %s", [what, input.registry.error])
 }
 
 deny contains msg if {
-	input.request.endpoint == "system.auth"
+	input.request.endpoint in {"system.auth", "image.search"}
+	what := contacts_registry[input.request.endpoint]
 	not input.registry.error
-	msg := "login check refused: xcsproxy did not work out which registry it would contact"
+	msg := sprintf("%s refused: xcsproxy did not work out which registry it would contact", [what])
 }
 
 deny contains msg if {
-	input.request.endpoint == "system.auth"
+	input.request.endpoint in {"system.auth", "image.search"}
+	what := contacts_registry[input.request.endpoint]
 	input.registry.error == ""
 	not registry_allowed
-	msg := sprintf("login check to registry %s refused: no images.allow pattern names that registry, so no image could be pulled from it; add one to config.yaml", [input.registry.host])
+	msg := sprintf("%s to registry %s refused: no images.allow pattern names that registry, so no image could be pulled from it; add one to config.yaml", [what, input.registry.host])
 }

@@ -132,3 +132,31 @@ test_an_image_that_marks_its_containers_as_xcsproxys_is_denied if {
 test_an_image_with_other_labels_is_allowed if {
 	count(images.deny) == 0 with input as marked("false") with data.config as cfg
 }
+
+search(registry) := {"request": {"endpoint": "image.search", "query": {"term": ["x"]}}, "registry": registry}
+
+test_an_image_search_on_a_registry_images_come_from_is_allowed if {
+	count(images.deny) == 0 with input as search({"host": "registry.example.org", "error": ""}) with data.config as cfg
+}
+
+test_an_image_search_on_another_host_is_denied_naming_it if {
+	images.deny == {"image search to registry 10.0.0.1:5000 refused: no images.allow pattern names that registry, so no image could be pulled from it; add one to config.yaml"} with input as search({"host": "10.0.0.1:5000", "error": ""}) with data.config as cfg
+}
+
+test_an_image_search_whose_registry_is_unknown_is_denied if {
+	count(images.deny) == 1 with input as {"request": {"endpoint": "image.search"}} with data.config as cfg
+}
+
+on_image(endpoint, img) := {"request": {"endpoint": endpoint, "query": {"names": [img.requested]}}, "image": img}
+
+test_asking_a_registry_about_an_image_or_saving_one_needs_an_allowed_image if {
+	every e in ["distribution.inspect", "image.get", "image.get_all"] {
+		count(images.deny) == 0 with input as on_image(e, image("docker.io/xnat/dcm2niix:latest", [], false)) with data.config as cfg
+		count(images.deny) == 1 with input as on_image(e, image("10.0.0.1:5000/x:latest", [], false)) with data.config as cfg
+	}
+}
+
+test_a_save_of_several_images_at_once_is_denied if {
+	inp := object.union(on_image("image.get_all", image("docker.io/xnat/dcm2niix:latest", [], true)), {"request": {"query": {"names": ["docker.io/xnat/a", "docker.io/xnat/b"]}}})
+	images.deny == {"image.get_all must name exactly one image (names=...): save images one at a time, so each is judged"} with input as inp with data.config as cfg
+}

@@ -43,6 +43,38 @@ deny contains msg if {
 	msg := sprintf("%s of container %s is not allowed: it is only allowed for containers xcsproxy created", [input.request.endpoint, named_container])
 }
 
+# An image prune with dangling=false removes every image no container uses,
+# whoever pulled it: another application's, stopped for the night. Images
+# carry no stamp of xcsproxy's to narrow it by, so only the default prune
+# (images without a name that no container uses) is allowed.
+deny contains msg if {
+	input.request.endpoint == "image.prune"
+	some f in object.get(input.request.query, "filters", [])
+	not json.is_valid(f)
+	msg := "image.prune: its filters parameter is not JSON"
+}
+
+deny contains msg if {
+	input.request.endpoint == "image.prune"
+	some v in prune_dangling
+	not v in {"true", "1"}
+	msg := sprintf("image.prune with dangling=%s is not allowed: it would remove every image no container uses, other applications' too; prune only images without a name", [v])
+}
+
+# prune_dangling are the values of the dangling filter, in either form the
+# daemon reads: {"dangling": ["false"]} or {"dangling": {"false": true}}.
+prune_dangling contains v if {
+	some f in input.request.query.filters
+	json.is_valid(f)
+	some v in lib.list(lib.obj(json.unmarshal(f)).dangling)
+}
+
+prune_dangling contains v if {
+	some f in input.request.query.filters
+	json.is_valid(f)
+	some v, _ in lib.obj(lib.obj(json.unmarshal(f)).dangling)
+}
+
 default extra_labels := {}
 
 extra_labels := data.config.labels
@@ -69,7 +101,7 @@ stamped := lib.creates | stamped_others
 
 # The endpoints whose requests are stamped, filtered or checked here;
 # requests on an existing target are judged whatever their endpoint.
-applies_to := (stamped | filtered) | names_container
+applies_to := ((stamped | filtered) | names_container) | {"image.prune"}
 
 patch := {"filters": {"label": [sprintf("%s=true", [managed_label])]}} if {
 	input.request.endpoint in filtered

@@ -132,3 +132,21 @@ test_committing_another_applications_container_is_denied if {
 test_a_commit_that_names_no_container_is_denied if {
 	count(ownership.deny) == 1 with input as commit({}, true)
 }
+
+prune(filters) := {"request": {"endpoint": "image.prune", "query": {"filters": filters}}}
+
+test_the_default_image_prune_is_allowed if {
+	every filters in [[], ["{}"], ["{\"dangling\":[\"true\"]}"], ["{\"dangling\":{\"1\":true}}"], ["{\"label\":[\"a=b\"]}"]] {
+		count(ownership.deny) == 0 with input as prune(filters)
+	}
+}
+
+test_an_image_prune_of_every_unused_image_is_denied_in_either_filter_form if {
+	every filters in [["{\"dangling\":[\"false\"]}"], ["{\"dangling\":{\"false\":true}}"], ["{\"dangling\":[\"0\"]}"], ["{}", "{\"dangling\":[\"false\"]}"]] {
+		count(ownership.deny) == 1 with input as prune(filters)
+	}
+}
+
+test_an_image_prune_with_filters_that_are_not_json_is_denied if {
+	ownership.deny == {"image.prune: its filters parameter is not JSON"} with input as prune(["{dangling"])
+}
