@@ -128,3 +128,18 @@ func TestAConfigSettingOfTheWrongTypeNeverDecides(t *testing.T) {
 		t.Fatalf("xcsproxy exited without naming the bad setting:\n%s", logs)
 	}
 }
+
+// An endpoint that hands the host over whatever a rule says (a plugin runs
+// with the privileges it asks for) cannot be allowed in config.yaml:
+// xcsproxy will not start on such a config.
+func TestAConfigAllowingAnEndpointThatHandsTheHostOverDoesNotLoad(t *testing.T) {
+	q := startProxyNoWait(t, "--policies", policyDir(t, testConfig("exec.create", "plugin.pull")))
+	select {
+	case <-q.done:
+	case <-time.After(15 * time.Second):
+		t.Fatal("xcsproxy started on a config.yaml that allows plugin.pull")
+	}
+	if logs := q.Logs.String(); !strings.Contains(logs, "endpoints.allow_extra must not name plugin.pull: a plugin runs with the privileges it asks for") {
+		t.Fatalf("xcsproxy exited without naming the endpoint:\n%s", logs)
+	}
+}

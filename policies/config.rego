@@ -74,6 +74,26 @@ errors contains msg if {
 	msg := sprintf("labels.%s must be a string, not %s", [name, json.marshal(value)])
 }
 
+# Endpoints that hand the host over whatever a rule says: a site that
+# lists one in endpoints.allow_extra would open what the pack exists to
+# close. The host's administrator uses them on the daemon's own socket.
+root_endpoints := {
+	"swarm.join": "another swarm's managers would run any task on this host, binds of / included",
+	"swarm.unlockkey": "it is the key to the swarm's encrypted state, secrets included",
+	"plugin.pull": "a plugin runs with the privileges it asks for (host mounts, devices, capabilities), which no rule here limits",
+	"plugin.create": "a plugin runs with the privileges it asks for (host mounts, devices, capabilities), which no rule here limits",
+	"plugin.upgrade": "a plugin runs with the privileges it asks for (host mounts, devices, capabilities), which no rule here limits",
+	"plugin.enable": "a plugin runs with the privileges it asks for (host mounts, devices, capabilities), which no rule here limits",
+	"plugin.set": "a plugin's settings choose its host mounts and devices",
+	"node.update": "it makes any node a manager of the swarm, or takes every task off this one",
+}
+
+errors contains msg if {
+	some e in object.get(config, ["endpoints", "allow_extra"], [])
+	why := root_endpoints[e]
+	msg := sprintf("endpoints.allow_extra must not name %s: %s; use the daemon's own socket, as the host's administrator, for it", [e, why])
+}
+
 # Each images.allow pattern is matched once here, so a malformed one (an
 # unclosed "[") stops the load, with glob's own error under strict builtin
 # errors, rather than failing every decision that judges an image.

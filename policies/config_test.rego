@@ -39,3 +39,14 @@ test_a_mount_root_must_be_an_absolute_path_with_a_boolean_read_only if {
 test_sections_a_custom_module_adds_are_left_alone if {
 	count(config.errors) == 0 with data.config as {"site": {"anything": ["goes"]}}
 }
+
+test_an_endpoint_that_hands_the_host_over_is_refused_in_allow_extra if {
+	every e in ["swarm.join", "plugin.pull", "plugin.set", "node.update"] {
+		some msg in config.errors with data.config as {"endpoints": {"allow_extra": ["exec.create", e]}}
+		startswith(msg, sprintf("endpoints.allow_extra must not name %s: ", [e]))
+	}
+}
+
+test_other_endpoints_may_be_listed_in_allow_extra if {
+	count(config.errors) == 0 with data.config as {"endpoints": {"allow_extra": ["exec.create", "exec.start", "plugin.list", "node.list"]}}
+}
