@@ -273,3 +273,39 @@ func TestAPatchIsLoggedWithoutItsSecrets(t *testing.T) {
 		})
 	}
 }
+
+func TestRedactionDropsSecretContentBuildArgumentsAndImageChanges(t *testing.T) {
+	cases := []struct {
+		name, endpoint string
+		part           string // "body" or "query"
+		value          map[string]any
+		secret, kept   string
+	}{
+		{"a swarm secret's content", "secret.create", "body",
+			map[string]any{"Name": "db-pass", "Data": "czNjcjN0", "Labels": map[string]any{}}, "czNjcjN0", "db-pass"},
+		{"a swarm secret's content on update", "secret.update", "body",
+			map[string]any{"Name": "db-pass", "Data": "czNjcjN0"}, "czNjcjN0", "db-pass"},
+		{"a build's build-time variables", "image.build", "query",
+			map[string]any{"buildargs": []any{`{"TOKEN":"tok-123"}`}, "t": []any{"x"}}, "tok-123", "x"},
+		{"a commit's Dockerfile instructions", "image.commit", "query",
+			map[string]any{"changes": []any{"ENV TOKEN=tok-123"}, "container": []any{"job"}}, "tok-123", "job"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			in := map[string]any{"request": map[string]any{"endpoint": c.endpoint, c.part: c.value}}
+			if !NeedsRedaction(in, nil) {
+				t.Fatal("NeedsRedaction says there is nothing to redact")
+			}
+			logged := fmt.Sprint(RedactInput(in, nil))
+			if strings.Contains(logged, c.secret) {
+				t.Errorf("the secret reached the record: %s", logged)
+			}
+			if !strings.Contains(logged, c.kept) {
+				t.Errorf("redaction took %q with it: %s", c.kept, logged)
+			}
+		})
+	}
+	if q := map[string][]string{"buildargs": {`{"TOKEN":"tok-123"}`}}; !ValueNeedsRedaction(q, nil) {
+		t.Error("a query with buildargs, as the proxy holds it, does not need redaction")
+	}
+}

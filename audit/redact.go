@@ -23,6 +23,25 @@ func secretKey(k string) bool {
 // endpointsWithSecretBodies carry credentials in the whole body.
 var endpointsWithSecretBodies = map[string]bool{"system.auth": true}
 
+// secretBodyFields are the body fields of an endpoint that hold a secret
+// whole: a swarm secret's Data is its content, base64-encoded.
+var secretBodyFields = map[string][]string{"secret.create": {"Data"}, "secret.update": {"Data"}}
+
+// wholeSecretKeys name values that are replaced whole wherever they
+// appear: a build's buildargs (a JSON object of build-time variables, which
+// carry tokens as environment variables do) and a commit's or import's
+// changes (Dockerfile instructions such as ENV TOKEN=...).
+var wholeSecretKeys = []string{"buildargs", "changes"}
+
+func wholeSecretKey(k string) bool {
+	for _, w := range wholeSecretKeys {
+		if strings.EqualFold(k, w) {
+			return true
+		}
+	}
+	return false
+}
+
 // RedactInput returns a copy of a policy input document that is safe to log:
 // environment values (names kept), secret-looking label and option values,
 // whole bodies of credential endpoints, and any value listed in extra (such
@@ -36,8 +55,16 @@ func RedactInput(in map[string]any, extra []string) map[string]any {
 	if !ok {
 		return out
 	}
-	if ep, _ := req["endpoint"].(string); endpointsWithSecretBodies[ep] && req["body"] != nil {
+	ep, _ := req["endpoint"].(string)
+	if endpointsWithSecretBodies[ep] && req["body"] != nil {
 		req["body"] = Redacted
+	}
+	if body, ok := req["body"].(map[string]any); ok {
+		for _, f := range secretBodyFields[ep] {
+			if _, present := body[f]; present {
+				body[f] = Redacted
+			}
+		}
 	}
 	return out
 }
@@ -50,6 +77,8 @@ func redactValue(v any, key string, extra []string) any {
 			switch {
 			case strings.EqualFold(k, "Env"):
 				m[k] = redactEnv(val)
+			case wholeSecretKey(k) && val != nil:
+				m[k] = redactWhole(val)
 			case secretKey(k):
 				if s, ok := val.(string); ok && s != "" {
 					m[k] = Redacted
@@ -99,6 +128,19 @@ func redactEnv(v any) any {
 	return out
 }
 
+// redactWhole replaces a string, or each string of a list, whole.
+func redactWhole(v any) any {
+	list, ok := v.([]any)
+	if !ok {
+		return Redacted
+	}
+	out := make([]any, len(list))
+	for i := range list {
+		out[i] = Redacted
+	}
+	return out
+}
+
 // RedactPatch returns a decision's patch in a form that is safe to log: the
 // patch repeats the labels and environment it stamps. A patch with nothing
 // to redact (a list's label filter, most creates' stamps) is returned
@@ -117,15 +159,18 @@ func RedactPatch(patch map[string]any, extra []string) map[string]any {
 // logged as the bytes already encoded for the policy.
 func NeedsRedaction(in map[string]any, extra []string) bool {
 	if req, ok := in["request"].(map[string]any); ok {
-		if ep, _ := req["endpoint"].(string); endpointsWithSecretBodies[ep] && req["body"] != nil {
+		if ep, _ := req["endpoint"].(string); SecretBody(ep) && req["body"] != nil {
 			return true
 		}
 	}
 	return needsRedaction(in, extra)
 }
 
-// SecretBody reports whether an endpoint's whole body is a credential.
-func SecretBody(endpoint string) bool { return endpointsWithSecretBodies[endpoint] }
+// SecretBody reports whether an endpoint's body holds a credential or a
+// secret, whole or in a field.
+func SecretBody(endpoint string) bool {
+	return endpointsWithSecretBodies[endpoint] || secretBodyFields[endpoint] != nil
+}
 
 // ValueNeedsRedaction is NeedsRedaction for one part of an input (a body,
 // a facts document, a query), for callers that hold the parts rather than
@@ -137,7 +182,7 @@ func needsRedaction(v any, extra []string) bool {
 	switch t := v.(type) {
 	case map[string]any:
 		for k, val := range t {
-			if strings.EqualFold(k, "Env") && val != nil {
+			if (strings.EqualFold(k, "Env") || wholeSecretKey(k)) && val != nil {
 				return true
 			}
 			if s, ok := val.(string); ok && s != "" && secretKey(k) {
@@ -159,13 +204,13 @@ func needsRedaction(v any, extra []string) bool {
 	// parameters, query strings) are judged as those copies would be.
 	case map[string]string:
 		for k, val := range t {
-			if strings.EqualFold(k, "Env") || val != "" && secretKey(k) || containsExtra(val, extra) {
+			if strings.EqualFold(k, "Env") || wholeSecretKey(k) || val != "" && secretKey(k) || containsExtra(val, extra) {
 				return true
 			}
 		}
 	case map[string][]string:
 		for k, vals := range t {
-			if strings.EqualFold(k, "Env") && vals != nil {
+			if (strings.EqualFold(k, "Env") || wholeSecretKey(k)) && vals != nil {
 				return true
 			}
 			for _, val := range vals {

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bufio"
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"os/exec"
@@ -244,6 +245,10 @@ func TestAllowedSecretAndConfigEndpointsReachOnlyWhatXcsproxyCreated(t *testing.
 		t.Fatalf("docker secret create through xcsproxy: %v\n%s", err, errOut)
 	}
 	t.Cleanup(func() { docker.SecretRemove(ctxFor(t, time.Minute), ours) })
+	if log := readFileString(t, p.AuditLog); !strings.Contains(log, `"endpoint":"secret.create"`) ||
+		strings.Contains(log, base64.StdEncoding.EncodeToString([]byte("s3cr3t"))) || strings.Contains(log, "s3cr3t") {
+		t.Errorf("the audit log has no secret.create decision, or has the secret's content")
+	}
 	mine, _, err := docker.SecretInspectWithRaw(ctx, ours)
 	if err != nil {
 		t.Fatal(err)

@@ -28,6 +28,7 @@ func TestAllowedImageMakingEndpointsNeitherTakeNamesNorCopyOtherContainers(t *te
 	archive := tarOf(t, map[string]string{"Dockerfile": "FROM " + testImage + "\n", "hello": "hello\n"})
 	commit := func(query string) string { return "/commit?container=" + url.QueryEscape(job) + query }
 	madeHere := "make it without a name"
+	buildToken := fmt.Sprintf("tok-%d", stamp)      // a build-time variable's value, which the audit log must not keep
 	elsewhere := registryAddr() + "/elsewhere/tool" // in the registry, but images.allow does not match it
 	pushTestImageAs(t, ctx, elsewhere, fmt.Sprint(stamp))
 	t.Cleanup(func() {
@@ -50,11 +51,17 @@ func TestAllowedImageMakingEndpointsNeitherTakeNamesNorCopyOtherContainers(t *te
 		{name: "loading an archive, whose names are inside it", method: "POST", path: "/images/load", contentType: "application/x-tar", body: archive,
 			reason: "image.load is not allowed"},
 		{name: "building under a name images.allow matches", method: "POST", path: "/build?t=" + trusted, contentType: "application/x-tar", body: archive, reason: madeHere},
-		{name: "building in the host's network", method: "POST", path: "/build?networkmode=host", contentType: "application/x-tar", body: archive,
+		{name: "building in the host's network", method: "POST", path: "/build?networkmode=host&buildargs=" + url.QueryEscape(`{"TOKEN":"`+buildToken+`"}`),
+			contentType: "application/x-tar", body: archive,
 			reason: "networkmode host is not allowed"},
 		{name: "building from a remote context", method: "POST", path: "/build?remote=" + url.QueryEscape("http://127.0.0.1:9/context.tar"),
 			reason: "the daemon would fetch any address"},
 	})
+
+	log := readFileString(t, p.AuditLog)
+	if !strings.Contains(log, `"endpoint":"image.build"`) || strings.Contains(log, buildToken) || strings.Contains(p.Logs.String(), buildToken) {
+		t.Errorf("the audit log has no build decision, or a log has the build-time variable's value (%s)", buildToken)
+	}
 
 	// What a site allowing them gets: its own job committed without a name,
 	// and an allowed image under another allowed name.
