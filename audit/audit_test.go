@@ -309,3 +309,26 @@ func TestRedactionDropsSecretContentBuildArgumentsAndImageChanges(t *testing.T) 
 		t.Error("a query with buildargs, as the proxy holds it, does not need redaction")
 	}
 }
+
+func TestRedactionDropsTheValueOfASecretAssignmentInAnyString(t *testing.T) {
+	cases := []struct {
+		name, value, logged string
+	}{
+		{"a CIFS volume's mount options", "addr=10.0.0.1,username=xnat,password=p4ss,vers=3.0", "addr=10.0.0.1,username=xnat,password=<redacted>,vers=3.0"},
+		{"a command's argument", "--db-password=p4ss", "--db-password=<redacted>"},
+		{"an assignment of a name that is not secret", "--threads=4", "--threads=4"},
+		{"a string without an assignment", "/data/xnat/archive:/input:ro", "/data/xnat/archive:/input:ro"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			in := map[string]any{"request": map[string]any{"body": map[string]any{"Cmd": []any{c.value}}}}
+			if NeedsRedaction(in, nil) != (c.value != c.logged) {
+				t.Errorf("NeedsRedaction(%q) = %v", c.value, !(c.value != c.logged))
+			}
+			got := RedactInput(in, nil)["request"].(map[string]any)["body"].(map[string]any)["Cmd"].([]any)[0]
+			if got != c.logged {
+				t.Errorf("logged %q, want %q", got, c.logged)
+			}
+		})
+	}
+}

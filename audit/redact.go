@@ -102,6 +102,9 @@ func redactValue(v any, key string, extra []string) any {
 				t = strings.ReplaceAll(t, secret, Redacted)
 			}
 		}
+		if holdsSecretAssignment(t) {
+			t = redactAssignments(t)
+		}
 		return t
 	default:
 		return v
@@ -199,12 +202,12 @@ func needsRedaction(v any, extra []string) bool {
 			}
 		}
 	case string:
-		return containsExtra(t, extra)
+		return containsExtra(t, extra) || holdsSecretAssignment(t)
 	// The typed maps a caller may pass instead of their generic copies (route
 	// parameters, query strings) are judged as those copies would be.
 	case map[string]string:
 		for k, val := range t {
-			if strings.EqualFold(k, "Env") || wholeSecretKey(k) || val != "" && secretKey(k) || containsExtra(val, extra) {
+			if strings.EqualFold(k, "Env") || wholeSecretKey(k) || val != "" && secretKey(k) || containsExtra(val, extra) || holdsSecretAssignment(val) {
 				return true
 			}
 		}
@@ -214,7 +217,7 @@ func needsRedaction(v any, extra []string) bool {
 				return true
 			}
 			for _, val := range vals {
-				if containsExtra(val, extra) {
+				if containsExtra(val, extra) || holdsSecretAssignment(val) {
 					return true
 				}
 			}
@@ -230,4 +233,31 @@ func containsExtra(s string, extra []string) bool {
 		}
 	}
 	return false
+}
+
+// A value may carry a secret as a NAME=VALUE assignment among others:
+// mount options ("addr=10.0.0.1,username=u,password=p" for a CIFS volume),
+// a command's argument ("--db-password=p"). Each comma-separated part whose
+// name looks secret keeps its name and loses its value.
+
+func holdsSecretAssignment(s string) bool {
+	if strings.IndexByte(s, '=') < 0 {
+		return false
+	}
+	for part := range strings.SplitSeq(s, ",") {
+		if name, value, ok := strings.Cut(part, "="); ok && value != "" && value != Redacted && secretKey(name) {
+			return true
+		}
+	}
+	return false
+}
+
+func redactAssignments(s string) string {
+	parts := strings.Split(s, ",")
+	for i, part := range parts {
+		if name, value, ok := strings.Cut(part, "="); ok && value != "" && secretKey(name) {
+			parts[i] = name + "=" + Redacted
+		}
+	}
+	return strings.Join(parts, ",")
 }

@@ -242,7 +242,7 @@ func TestSecretsReachNoLog(t *testing.T) {
 	ctx := ctxFor(t, 2*time.Minute)
 	repo := pushTestImage(t, ctx, "secrets")
 	p := startProxy(t)
-	token, password := randomToken(t), randomToken(t)
+	token, password, argument, option := randomToken(t), randomToken(t), randomToken(t), randomToken(t)
 	auth := base64.URLEncoding.EncodeToString([]byte(fmt.Sprintf(`{"username":"xnat","password":%q}`, password)))
 	hc := p.HTTP()
 
@@ -255,10 +255,15 @@ func TestSecretsReachNoLog(t *testing.T) {
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 
-	body := fmt.Sprintf(`{"Image":%q,"Cmd":["echo","x"],"Env":["XNAT_PASS=%s","XNAT_USER=admin"],"Labels":{%q:"secrets","xnat.token":%q}}`, testImage, token, testLabel, token)
+	body := fmt.Sprintf(`{"Image":%q,"Cmd":["echo","--db-password=%s"],"Env":["XNAT_PASS=%s","XNAT_USER=admin"],"Labels":{%q:"secrets","xnat.token":%q}}`, testImage, argument, token, testLabel, token)
 	status, msg := send(t, hc, attack{method: "POST", path: "/containers/create", body: body})
 	if status != http.StatusCreated {
 		t.Fatalf("create: %d %s", status, msg)
+	}
+	// A refused create is recorded too: a CIFS volume's password in its mount options.
+	cifs := fmt.Sprintf(`{"Image":%q,"HostConfig":{"Mounts":[{"Type":"volume","Target":"/data","VolumeOptions":{"DriverConfig":{"Name":"local","Options":{"type":"cifs","device":"//10.0.0.1/share","o":"addr=10.0.0.1,username=xnat,password=%s"}}}}]}}`, testImage, option)
+	if status, msg := send(t, hc, attack{method: "POST", path: "/containers/create", body: cifs}); status != http.StatusForbidden {
+		t.Fatalf("a create with a CIFS volume: %d %s", status, msg)
 	}
 	status, _ = send(t, hc, attack{method: "POST", path: "/auth", body: fmt.Sprintf(`{"username":"xnat","password":%q,"serveraddress":%q}`, password, registryAddr())})
 	t.Logf("auth answered %d", status)
@@ -269,7 +274,8 @@ func TestSecretsReachNoLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	for what, text := range map[string]string{"audit log": string(logs), "operational log": p.Logs.String()} {
-		for name, secret := range map[string]string{"XNAT_PASS token": token, "registry password": password, "X-Registry-Auth header": auth} {
+		for name, secret := range map[string]string{"XNAT_PASS token": token, "registry password": password, "X-Registry-Auth header": auth,
+			"password argument": argument, "CIFS password": option} {
 			if strings.Contains(text, secret) {
 				t.Errorf("the %s contains the %s", what, name)
 			}
