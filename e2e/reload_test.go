@@ -118,14 +118,21 @@ func TestAConfigSettingOfTheWrongTypeNeverDecides(t *testing.T) {
 	p.waitLog(t, "policy reload failed; the previous policy keeps deciding", time.Second)
 	runAttacks(t, p, []attack{gpu})
 
+	assertStartRefused(t, dir, "gpus.allow must be true or false")
+}
+
+// assertStartRefused fails unless xcsproxy, started on the policy
+// directory, exits with a log that says why.
+func assertStartRefused(t *testing.T, dir, why string) {
+	t.Helper()
 	q := startProxyNoWait(t, "--policies", dir)
 	select {
 	case <-q.done:
 	case <-time.After(15 * time.Second):
-		t.Fatal("xcsproxy started on a config.yaml with gpus.allow: no")
+		t.Fatalf("xcsproxy started on a policy directory it should refuse (%s)", why)
 	}
-	if logs := q.Logs.String(); !strings.Contains(logs, "gpus.allow must be true or false") {
-		t.Fatalf("xcsproxy exited without naming the bad setting:\n%s", logs)
+	if logs := q.Logs.String(); !strings.Contains(logs, why) {
+		t.Fatalf("xcsproxy exited without saying %q:\n%s", why, logs)
 	}
 }
 
@@ -133,13 +140,5 @@ func TestAConfigSettingOfTheWrongTypeNeverDecides(t *testing.T) {
 // with the privileges it asks for) cannot be allowed in config.yaml:
 // xcsproxy will not start on such a config.
 func TestAConfigAllowingAnEndpointThatHandsTheHostOverDoesNotLoad(t *testing.T) {
-	q := startProxyNoWait(t, "--policies", policyDir(t, testConfig("exec.create", "plugin.pull")))
-	select {
-	case <-q.done:
-	case <-time.After(15 * time.Second):
-		t.Fatal("xcsproxy started on a config.yaml that allows plugin.pull")
-	}
-	if logs := q.Logs.String(); !strings.Contains(logs, "endpoints.allow_extra must not name plugin.pull: a plugin runs with the privileges it asks for") {
-		t.Fatalf("xcsproxy exited without naming the endpoint:\n%s", logs)
-	}
+	assertStartRefused(t, policyDir(t, testConfig("exec.create", "plugin.pull")), "endpoints.allow_extra must not name plugin.pull: a plugin runs with the privileges it asks for")
 }
