@@ -97,8 +97,9 @@ func setup(dir string) error {
 }
 
 // importImage makes an image from the tool binary: /bin/tool plus one
-// symlink per command name, with labels set at import.
-func importImage(ctx context.Context, tool, ref string, labels map[string]string) error {
+// symlink per command name, with labels and any other Dockerfile changes
+// (ENV ...) set at import.
+func importImage(ctx context.Context, tool, ref string, labels map[string]string, changes ...string) error {
 	bin, err := os.ReadFile(tool)
 	if err != nil {
 		return err
@@ -115,7 +116,7 @@ func importImage(ctx context.Context, tool, ref string, labels map[string]string
 	if err := tw.Close(); err != nil {
 		return err
 	}
-	changes := []string{"ENV PATH=/bin"}
+	changes = append([]string{"ENV PATH=/bin"}, changes...)
 	for k, v := range labels {
 		changes = append(changes, fmt.Sprintf("LABEL %s=%q", k, v))
 	}

@@ -182,6 +182,15 @@ deny contains msg if {
 	msg := sprintf("DeviceRequest %v is not a GPU request (driver nvidia or default, capability gpu)", [r])
 }
 
+# The value is not quoted: environment values never reach a log.
+deny contains "NVIDIA_VISIBLE_DEVICES in the environment gives GPUs where nvidia's runtime runs the container: set gpus.allow in config.yaml" if {
+	lib.names_gpu_env(input.request.body.Env)
+	create
+	not lib.gpus_allowed
+	some e in input.request.body.Env
+	lib.gpu_env_gives_gpus(e)
+}
+
 gpu_request(r) if {
 	object.get(r, "Driver", "") in {"", "nvidia"}
 	some caps in lib.list(r.Capabilities)

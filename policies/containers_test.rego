@@ -239,3 +239,21 @@ test_a_plain_connection_is_allowed if {
 	count(containers.deny) == 0 with input as connection(null)
 	count(containers.deny) == 0 with input as connection({"Aliases": null, "IPAMConfig": null, "MacAddress": ""})
 }
+
+with_env(env) := {"request": {"endpoint": "container.create", "body": {"Image": "x", "Env": env}}, "containers": {}}
+
+test_a_gpu_environment_variable_needs_gpus_allow if {
+	count(containers.deny) == 1 with input as with_env(["A=b", "NVIDIA_VISIBLE_DEVICES=all"])
+	count(containers.deny) == 0 with input as with_env(["NVIDIA_VISIBLE_DEVICES=all"]) with data.config.gpus.allow as true
+}
+
+test_a_gpu_environment_variable_that_gives_no_gpus_is_allowed if {
+	every v in ["NVIDIA_VISIBLE_DEVICES=void", "NVIDIA_VISIBLE_DEVICES=none", "NVIDIA_VISIBLE_DEVICES=", "NVIDIA_VISIBLE_DEVICES_X=all"] {
+		count(containers.deny) == 0 with input as with_env([v])
+	}
+}
+
+test_the_refusal_does_not_quote_the_environment if {
+	some msg in containers.deny with input as with_env(["NVIDIA_VISIBLE_DEVICES=GPU-secret-uuid"])
+	not contains(msg, "GPU-secret-uuid")
+}

@@ -42,7 +42,22 @@ drop_default := data.config.defaults.drop_capabilities
 
 cap_drop := sort({c | some c in lib.list(hc.CapDrop)} | {lib.cap_name(c) | some c in drop_default})
 
-patch := {"body": {"HostConfig": object.union({"SecurityOpt": security_opt, "CapDrop": cap_drop}, pids)}} if {
+# Unless gpus.allow, every container and service task gets
+# NVIDIA_VISIBLE_DEVICES=void, in place of any value its request or image
+# gives: nvidia's runtime then gives it no GPUs, even where it is the
+# daemon's default and the image asks for them (CUDA images set the variable
+# to all). Other runtimes ignore it.
+gpus_off := ["NVIDIA_VISIBLE_DEVICES=void"]
+
+container_env := env_without_gpus(input.request.body.Env) if not lib.gpus_allowed
+
+else := {}
+
+env_without_gpus(env) := {"Env": array.concat(lib.without_gpu_env(env), gpus_off)} if lib.names_gpu_env(env)
+
+else := {"Env": array.concat(lib.list(env), gpus_off)}
+
+patch := {"body": object.union({"HostConfig": object.union({"SecurityOpt": security_opt, "CapDrop": cap_drop}, pids)}, container_env)} if {
 	input.request.endpoint == "container.create"
 }
 
@@ -63,6 +78,10 @@ service_limits := {"Resources": {"Limits": {"Pids": pids_default}}} if {
 
 else := {}
 
-patch := {"body": {"TaskTemplate": object.union({"ContainerSpec": {"CapabilityDrop": service_cap_drop}}, service_limits)}} if {
+service_env := env_without_gpus(lib.obj(lib.container_spec).Env) if not lib.gpus_allowed
+
+else := {}
+
+patch := {"body": {"TaskTemplate": object.union({"ContainerSpec": object.union({"CapabilityDrop": service_cap_drop}, service_env)}, service_limits)}} if {
 	input.request.endpoint in {"service.create", "service.update"}
 }

@@ -63,3 +63,22 @@ test_a_services_tasks_get_the_default_pids_limit_when_the_spec_sets_none if {
 	b := defaults.patch with input as bare with data.config.defaults.pids_limit as 4096
 	b.body.TaskTemplate.Resources.Limits.Pids == 4096
 }
+
+with_env(env) := {"request": {"endpoint": "container.create", "body": {"Image": "x", "Env": env}}}
+
+test_every_container_gets_no_gpus_from_the_environment_unless_gpus_are_allowed if {
+	p := defaults.patch with input as with_env(["A=b", "NVIDIA_VISIBLE_DEVICES=none", "C=d"])
+	p.body.Env == ["A=b", "C=d", "NVIDIA_VISIBLE_DEVICES=void"]
+	q := defaults.patch with input as with_env(null)
+	q.body.Env == ["NVIDIA_VISIBLE_DEVICES=void"]
+	r := defaults.patch with input as with_env(["A=b"]) with data.config.gpus.allow as true
+	not r.body.Env
+}
+
+test_every_service_task_gets_no_gpus_from_the_environment_unless_gpus_are_allowed if {
+	svc := {"request": {"endpoint": "service.create", "body": {"TaskTemplate": {"ContainerSpec": {"Image": "x", "Env": ["A=b"]}}}}}
+	p := defaults.patch with input as svc
+	p.body.TaskTemplate.ContainerSpec.Env == ["A=b", "NVIDIA_VISIBLE_DEVICES=void"]
+	q := defaults.patch with input as svc with data.config.gpus.allow as true
+	not q.body.TaskTemplate.ContainerSpec.Env
+}

@@ -17,6 +17,32 @@ default gpus_allowed := false
 
 gpus_allowed := data.config.gpus.allow
 
+# GPUs through the environment: where nvidia's runtime is the daemon's
+# default (or the one a request names), NVIDIA_VISIBLE_DEVICES in a
+# container's environment gives it the GPUs it names, and CUDA images set it
+# to all themselves. void, none and empty give none.
+gpu_env_gives_gpus(e) if {
+	is_string(e)
+	startswith(e, "NVIDIA_VISIBLE_DEVICES=")
+	not substring(e, 23, -1) in {"", "void", "none"}
+}
+
+# names_gpu_env(env): some entry of env may set NVIDIA_VISIBLE_DEVICES. One
+# builtin call over the whole list, so a create whose environment does not
+# (nearly every one) costs no rule per variable.
+names_gpu_env(env) if {
+	is_array(env)
+	strings.any_prefix_match(env, "NVIDIA_VISIBLE_DEVICES")
+}
+
+# without_gpu_env(env) is env without any NVIDIA_VISIBLE_DEVICES entry.
+without_gpu_env(env) := [e | some e in list(env); not gpu_env(e)]
+
+gpu_env(e) if {
+	is_string(e)
+	split(e, "=")[0] == "NVIDIA_VISIBLE_DEVICES"
+}
+
 # Log drivers containers and services may use: others write to host paths
 # or send to the network.
 default log_drivers_allowed := []

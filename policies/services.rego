@@ -108,6 +108,13 @@ deny contains msg if {
 	msg := sprintf("service OomScoreAdj %d is not allowed: a negative score shields the tasks from the OOM killer at the host's expense", [spec.OomScoreAdj])
 }
 
+deny contains "service NVIDIA_VISIBLE_DEVICES in the environment gives GPUs where nvidia's runtime runs the tasks: set gpus.allow in config.yaml" if {
+	lib.names_gpu_env(spec.Env)
+	not lib.gpus_allowed
+	some e in spec.Env
+	lib.gpu_env_gives_gpus(e)
+}
+
 deny contains "service generic resources (GPUs) are not allowed: set gpus.allow in config.yaml" if {
 	lib.non_empty(lib.obj(task.Resources.Reservations).GenericResources)
 	not lib.gpus_allowed

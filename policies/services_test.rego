@@ -99,3 +99,9 @@ test_a_service_joining_an_allowed_network_plainly_is_allowed if {
 	inp := {"request": {"endpoint": "service.create", "body": {"TaskTemplate": {"ContainerSpec": {"Image": "x"}, "Networks": [{"Target": "jobs", "Aliases": null}]}}}}
 	count(services.deny) == 0 with input as inp with data.config.networks.allow as ["jobs"]
 }
+
+test_a_service_gpu_environment_variable_needs_gpus_allow if {
+	n({"Env": ["NVIDIA_VISIBLE_DEVICES=0,1"]}, {}, {}) == 1
+	n({"Env": ["NVIDIA_VISIBLE_DEVICES=void"]}, {}, {}) == 0
+	count(services.deny) == 0 with input as svc({"Env": ["NVIDIA_VISIBLE_DEVICES=0,1"]}, {}, {}) with data.config.gpus.allow as true
+}
