@@ -139,6 +139,22 @@ func TestAllowedNetworkAndVolumeEndpointsReachOnlyWhatXcsproxyCreated(t *testing
 	}
 	job := createThroughProxy(t, p, createBody(`{}`))
 
+	// The control, straight on the daemon: a network may be made of a
+	// bridge the host already has, one on the host's LAN say, for jobs to
+	// join. A scratch bridge here: made of docker0 and removed, such a
+	// network took the default bridge away from every container after it
+	// on this daemon, until dockerd restarted.
+	hostBridge := fmt.Sprintf("xcsbr%d", stamp%100000)
+	if out, err := exec.Command("ip", "link", "add", hostBridge, "type", "bridge").CombinedOutput(); err != nil {
+		t.Fatalf("control: making a host bridge (needs root): %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("ip", "link", "del", hostBridge).Run() })
+	bridged, err := docker.NetworkCreate(ctx, fmt.Sprintf("xcs-bridged-control-%d", stamp), network.CreateOptions{Options: map[string]string{"com.docker.network.bridge.name": hostBridge}})
+	if err != nil {
+		t.Fatalf("control: %v", err)
+	}
+	docker.NetworkRemove(ctx, bridged.ID)
+
 	theirNetID, err := docker.NetworkInspect(ctx, theirNet, network.InspectOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -155,6 +171,10 @@ func TestAllowedNetworkAndVolumeEndpointsReachOnlyWhatXcsproxyCreated(t *testing
 			body: fmt.Sprintf(`{"Container":%q}`, theirs), reason: "only allowed for containers xcsproxy created"},
 		{name: "connecting xcsproxy's job to its network under another job's alias", method: "POST", path: "/networks/" + ourNet + "/connect",
 			body: fmt.Sprintf(`{"Container":%q,"EndpointConfig":{"Aliases":["db"]}}`, job), reason: "alias db is not allowed"},
+		{name: "making a network on the host's own network, for a job to join", method: "POST", path: "/networks/create",
+			body: fmt.Sprintf(`{"Name":"xcs-lan-%d","Driver":"macvlan","Options":{"parent":"eth0"}}`, stamp), reason: "network driver macvlan is not allowed"},
+		{name: "making a network of a bridge the host has", method: "POST", path: "/networks/create",
+			body: fmt.Sprintf(`{"Name":"xcs-docker0-%d","Options":{"com.docker.network.bridge.name":"docker0"}}`, stamp), reason: "network option com.docker.network.bridge.name is not allowed"},
 	})
 	if c, err := docker.ContainerInspect(ctx, job); err != nil || c.NetworkSettings.Networks[ourNet] != nil {
 		t.Errorf("after the refused connections the job is on xcsproxy's network (inspect error %v)", err)

@@ -38,6 +38,11 @@ reasons contains r if {
 }
 
 reasons contains r if {
+	input.request.endpoint == "network.create"
+	some r in rules.networks.deny
+}
+
+reasons contains r if {
 	input.request.endpoint in {"image.tag", "image.commit", "image.import", "image.load", "image.build"}
 	some r in rules.provenance.deny
 }

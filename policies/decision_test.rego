@@ -4,7 +4,7 @@ import data.xcsproxy
 import data.xcsproxy.rules
 
 # Every endpoint name the pack knows, and two it does not allow.
-universe := (((((rules.endpoints.container_service | rules.endpoints.swarm_backend) | rules.endpoints.docker_cli) | rules.endpoints.xcsproxy_api) | {"container.update", "image.tag", "image.push", "exec.create", "unknown"}) | ((((rules.images.applies_to | rules.containers.applies_to) | rules.mounts.applies_to) | rules.services.applies_to) | rules.ownership.applies_to)) | rules.provenance.applies_to
+universe := ((((((rules.endpoints.container_service | rules.endpoints.swarm_backend) | rules.endpoints.docker_cli) | rules.endpoints.xcsproxy_api) | {"container.update", "image.tag", "image.push", "exec.create", "unknown"}) | ((((rules.images.applies_to | rules.containers.applies_to) | rules.mounts.applies_to) | rules.services.applies_to) | rules.ownership.applies_to)) | rules.provenance.applies_to) | rules.networks.applies_to
 
 on(e) := {"request": {"endpoint": e, "method": "POST", "path": "/x"}, "client": {"transport": "unix", "uid": 1}, "proxy": {"managed_label": "org.xcsproxy.managed"}}
 
@@ -26,6 +26,10 @@ test_services_rules_judge_exactly_the_endpoints_in_its_applies_to if {
 
 test_provenance_rules_judge_exactly_the_endpoints_in_its_applies_to if {
 	{e | some e in universe; "mock" in xcsproxy.decision.reasons with input as on(e) with rules.provenance.deny as {"mock"}} == rules.provenance.applies_to
+}
+
+test_networks_rules_judge_exactly_the_endpoints_in_its_applies_to if {
+	{e | some e in universe; "mock" in xcsproxy.decision.reasons with input as on(e) with rules.networks.deny as {"mock"}} == rules.networks.applies_to
 }
 
 test_ownership_rules_judge_exactly_the_endpoints_in_its_applies_to if {
