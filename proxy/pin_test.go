@@ -108,7 +108,7 @@ func TestTargetSetParam(t *testing.T) {
 	}
 }
 
-func TestPinNamesTheNetworkAndContainerOfAConnectAndAVolumeAsJudged(t *testing.T) {
+func TestPinNamesTheNetworkAndContainerOfAConnectACommitAndAVolumeAsJudged(t *testing.T) {
 	const network = "feedfacefeedfacefeedfacefeedfacefeedfacefeedfacefeedfacefeedface"
 	const job = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 	router := NewRouter(DockerAPI)
@@ -152,6 +152,15 @@ func TestPinNamesTheNetworkAndContainerOfAConnectAndAVolumeAsJudged(t *testing.T
 	}
 	if remove.Target.Path != "/volumes/pgdata" {
 		t.Errorf("the volume's removal goes to %s", remove.Target.Path)
+	}
+
+	commit := exchange("POST", "/commit?container=0123&comment=x", `{}`)
+	commit.Input.Containers = map[string]any{"0123": map[string]any{"id": job, "exists": true, "managed": true}}
+	if missing, err := pin(commit); missing != "" || err != nil {
+		t.Fatalf("pin = %q, %v", missing, err)
+	}
+	if got := commit.Target.Query["container"]; len(got) != 1 || got[0] != job || commit.Target.Query.Get("comment") != "x" {
+		t.Errorf("the commit's query is %v; want its container by full id and the rest kept", commit.Target.Query)
 	}
 
 	gone := exchange("DELETE", "/volumes/pgdata", "")
