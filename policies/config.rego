@@ -80,6 +80,7 @@ errors contains msg if {
 root_endpoints := {
 	"swarm.join": "another swarm's managers would run any task on this host, binds of / included",
 	"swarm.unlockkey": "it is the key to the swarm's encrypted state, secrets included",
+	"swarm.update": "it can give the swarm a root CA whose key the client holds, and with it a manager's certificate of its own making",
 	"plugin.pull": "a plugin runs with the privileges it asks for (host mounts, devices, capabilities), which no rule here limits",
 	"plugin.create": "a plugin runs with the privileges it asks for (host mounts, devices, capabilities), which no rule here limits",
 	"plugin.upgrade": "a plugin runs with the privileges it asks for (host mounts, devices, capabilities), which no rule here limits",
