@@ -92,4 +92,28 @@ func TestAllowedImageEndpointsLeaveOtherApplicationsImagesAlone(t *testing.T) {
 	if status != http.StatusOK || !strings.Contains(raw, "manifest.json") {
 		t.Errorf("saving an allowed image: %d, %d bytes without a manifest", status, len(raw))
 	}
+
+	// Where images.allow names one tag of a repository (latest, which a
+	// save by the repository's name is judged as), a save of the repository
+	// would take the others along: the control, straight on the daemon,
+	// exports both tags.
+	repo := fmt.Sprintf("xcs-savetest-%d", time.Now().UnixNano())
+	for _, tag := range []string{"latest", "2"} {
+		if err := docker.ImageTag(ctx, testImage, repo+":"+tag); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { docker.ImageRemove(ctxFor(t, time.Minute), repo+":"+tag, imageRemoveForce()) })
+	}
+	saveRepo := attack{method: "GET", path: "/images/get?names=" + repo}
+	if status, raw := send(t, daemon.HTTP(), saveRepo); status != http.StatusOK || !strings.Contains(raw, repo+":2") {
+		t.Fatalf("control: the daemon's save of %s (%d) does not hold its tag 2", repo, status)
+	}
+	oneTag := strings.Replace(testConfig("image.get_all"), "allow: [", "allow: [docker.io/library/"+repo+":latest, ", 1)
+	q := startProxy(t, "--policies", policyDir(t, oneTag))
+	if status, msg := send(t, q.HTTP(), saveRepo); status != http.StatusForbidden || !strings.Contains(msg, "would export every tag") {
+		t.Errorf("saving the repository of which one tag is allowed: %d %q", status, msg)
+	}
+	if status, raw := send(t, q.HTTP(), attack{method: "GET", path: "/images/get?names=" + repo + ":latest"}); status != http.StatusOK || strings.Contains(raw, repo+":2") {
+		t.Errorf("saving the allowed tag: %d, or the export holds tag 2", status)
+	}
 }

@@ -72,6 +72,25 @@ deny contains msg if {
 	msg := sprintf("%s names no image", [input.request.endpoint])
 }
 
+# A save of a repository without a tag exports every tag of it, judged as
+# :latest: unless images.allow matches the whole repository, the other tags
+# would leave with it.
+deny contains msg if {
+	input.request.endpoint in {"image.get", "image.get_all"}
+	input.image.ref != ""
+	name_only(input.image.requested)
+	not allowed_ref(input.image.repository)
+	msg := sprintf("saving %s would export every tag of %s, and images.allow does not match them all: name the tag", [input.image.requested, input.image.repository])
+}
+
+# name_only(requested): a reference with neither tag nor digest.
+name_only(requested) if {
+	parts := split(requested, "/")
+	last := parts[count(parts) - 1]
+	not contains(last, ":")
+	not contains(last, "@")
+}
+
 # A save (docker save) is judged as one image; several at once would need
 # each judged, so they are saved one at a time.
 deny contains msg if {

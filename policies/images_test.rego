@@ -160,3 +160,16 @@ test_a_save_of_several_images_at_once_is_denied if {
 	inp := object.union(on_image("image.get_all", image("docker.io/xnat/dcm2niix:latest", [], true)), {"request": {"query": {"names": ["docker.io/xnat/a", "docker.io/xnat/b"]}}})
 	images.deny == {"image.get_all must name exactly one image (names=...): save images one at a time, so each is judged"} with input as inp with data.config as cfg
 }
+
+save(requested, ref, repository) := {
+	"request": {"endpoint": "image.get_all", "query": {"names": [requested]}},
+	"image": {"requested": requested, "ref": ref, "repository": repository, "refs": [ref], "present": true, "by_id": false},
+}
+
+test_a_save_of_a_whole_repository_needs_the_whole_repository_allowed if {
+	count(images.deny) == 0 with input as save("xnat/dcm2niix", "docker.io/xnat/dcm2niix:latest", "docker.io/xnat/dcm2niix") with data.config as cfg
+	tag_only := {"images": {"allow": ["docker.io/library/tool:1.0"]}}
+	images.deny == {"saving tool would export every tag of docker.io/library/tool, and images.allow does not match them all: name the tag"} with input as save("tool", "docker.io/library/tool:latest", "docker.io/library/tool") with data.config as {"images": {"allow": ["docker.io/library/tool:latest"]}}
+	count(images.deny) == 0 with input as save("tool:1.0", "docker.io/library/tool:1.0", "docker.io/library/tool") with data.config as tag_only
+	count(images.deny) == 0 with input as save("localhost:5000/tool:1.0", "localhost:5000/tool:1.0", "localhost:5000/tool") with data.config as {"images": {"allow": ["localhost:5000/tool:1.0"]}}
+}
