@@ -124,3 +124,36 @@ func taskOutput(t *testing.T, ctx context.Context, serviceID string) (string, in
 	}
 	return containerOutput(t, ctx, containerID), pids
 }
+
+// A build's steps run in containers the daemon makes itself, with Docker's
+// default capabilities: on a network, a Dockerfile's RUN could forge packets
+// to the jobs there. Where a site allows builds, xcsproxy allows them only
+// without a network.
+func TestABuildsStepsGetNoNetworkToForgePacketsOn(t *testing.T) {
+	build := func(hc *http.Client, query string) (int, string) {
+		t.Helper()
+		buildContext := tarOf(t, map[string]string{"Dockerfile": "FROM " + testImage + "\nRUN raw\n"})
+		status, out := send(t, hc, attack{method: "POST", path: "/build?rm=1&forcerm=1" + query, contentType: "application/x-tar", body: buildContext})
+		// A build's output names the image it made; it is removed here.
+		if _, rest, ok := strings.Cut(out, `"aux":{"ID":"`); ok {
+			id, _, _ := strings.Cut(rest, `"`)
+			t.Cleanup(func() { docker.ImageRemove(context.Background(), id, imageRemoveForce()) })
+		}
+		return status, out
+	}
+	// The control, straight on the daemon: the step opens a raw socket on
+	// the default bridge.
+	daemon := &proxyProc{Sock: "/var/run/docker.sock"}
+	if status, out := build(daemon.HTTP(), ""); status != http.StatusOK || !strings.Contains(out, "raw socket open") {
+		t.Fatalf("control: straight on the daemon the build answered %d %q; want its step's raw socket open", status, out)
+	}
+
+	p := startProxy(t, "--policies", policyDir(t, testConfig("image.build")))
+	runAttacks(t, p, []attack{
+		{name: "a build on the default bridge", method: "POST", path: "/build", contentType: "application/x-tar",
+			body: tarOf(t, map[string]string{"Dockerfile": "FROM " + testImage + "\nRUN raw\n"}), reason: "allowed only with networkmode=none"},
+	})
+	if status, out := build(p.HTTP(), "&networkmode=none"); status != http.StatusOK || !strings.Contains(out, "Successfully built") {
+		t.Errorf("a build without a network through xcsproxy: %d %q", status, out)
+	}
+}

@@ -53,7 +53,7 @@ func TestAllowedImageMakingEndpointsNeitherTakeNamesNorCopyOtherContainers(t *te
 		{name: "building under a name images.allow matches", method: "POST", path: "/build?t=" + trusted, contentType: "application/x-tar", body: archive, reason: madeHere},
 		{name: "building in the host's network", method: "POST", path: "/build?networkmode=host&buildargs=" + url.QueryEscape(`{"TOKEN":"`+buildToken+`"}`),
 			contentType: "application/x-tar", body: archive,
-			reason: "networkmode host is not allowed"},
+			reason: "allowed only with networkmode=none"},
 		{name: "building from a remote context", method: "POST", path: "/build?remote=" + url.QueryEscape("http://127.0.0.1:9/context.tar"),
 			reason: "the daemon would fetch any address"},
 	})
