@@ -93,17 +93,12 @@ func (f *Facts) gather(ctx context.Context, ex *Exchange) error {
 		self.serviceID, _ = in.Target["id"].(string)
 	case *registry.AuthConfig:
 		in.Registry = registryFacts(typed)
-	case *network.ConnectOptions:
-		in.Containers, err = f.containersNamed(ctx, typed.Container)
-	case *network.DisconnectOptions:
-		in.Containers, err = f.containersNamed(ctx, typed.Container)
 	}
 	if err != nil {
 		return err
 	}
-	if c := ex.Target.Query.Get("container"); ex.Route.Name == "image.commit" && c != "" {
-		// The container to make an image of is named in the query.
-		if in.Containers, err = f.containersNamed(ctx, c); err != nil {
+	if ref, rename := namedContainer(ex); rename != nil && ref != "" {
+		if in.Containers, err = f.containersNamed(ctx, ref); err != nil {
 			return err
 		}
 	}

@@ -38,17 +38,12 @@ func pin(ex *Exchange) (missing string, err error) {
 		}
 	}
 	changed := false
-	switch body := ex.Body.Typed.(type) {
-	case *container.CreateRequest:
-		changed = body.HostConfig != nil && pinReferences(body.HostConfig, ex.Input.Containers)
-	case *network.ConnectOptions:
-		changed = pinContainer(&body.Container, ex.Input.Containers)
-	case *network.DisconnectOptions:
-		changed = pinContainer(&body.Container, ex.Input.Containers)
+	if create, ok := ex.Body.Typed.(*container.CreateRequest); ok && create.HostConfig != nil {
+		changed = pinReferences(create.HostConfig, ex.Input.Containers)
 	}
-	if ex.Route.Name == "image.commit" {
-		if id, ok := judgedID(ex.Input.Containers, ex.Target.Query.Get("container")); ok {
-			ex.Target.Query.Set("container", id)
+	if ref, rename := namedContainer(ex); rename != nil {
+		if id, ok := judgedID(ex.Input.Containers, ref); ok {
+			changed = rename(id) || changed
 		}
 	}
 	if changed {
@@ -67,14 +62,22 @@ func judgedID(judged map[string]any, ref string) (string, bool) {
 	return id, id != "" && id != ref
 }
 
-// pinContainer points a body's container reference at the container judged,
-// and reports whether it changed.
-func pinContainer(ref *string, judged map[string]any) bool {
-	id, ok := judgedID(judged, *ref)
-	if ok {
-		*ref = id
+// namedContainer is the container a request names outside its path: a
+// network connection's, in its body, or a commit's, in its query. The facts
+// describe it and the pinning renames it; rename names it by another
+// reference and reports whether that changed the body. rename is nil for
+// other requests.
+func namedContainer(ex *Exchange) (ref string, rename func(string) (bodyChanged bool)) {
+	switch body := ex.Body.Typed.(type) {
+	case *network.ConnectOptions:
+		return body.Container, func(id string) bool { body.Container = id; return true }
+	case *network.DisconnectOptions:
+		return body.Container, func(id string) bool { body.Container = id; return true }
 	}
-	return ok
+	if ex.Route.Name == "image.commit" {
+		return ex.Target.Query.Get("container"), func(id string) bool { ex.Target.Query.Set("container", id); return false }
+	}
+	return "", nil
 }
 
 // pinReferences points a create's container:<ref> modes and legacy links at
