@@ -48,14 +48,22 @@ func registryFacts(ac *registry.AuthConfig) map[string]any {
 		return facts("", "the server address is not a URL the daemon can read")
 	case u.User != nil:
 		return facts("", "the server address carries a user name or password; give them as username and password instead")
-	case !registryHost.MatchString(u.Host):
-		return facts("", "the server address names no registry host")
 	}
-	host := strings.ToLower(u.Host)
+	return registryHostFacts(u.Host, "the server address names no registry host")
+}
+
+// registryHostFacts names the registry at host as the policy matches it:
+// in lower case, and docker.io for any of Docker Hub's names; or, for a
+// host no images.allow pattern could name, the problem.
+func registryHostFacts(host, problem string) map[string]any {
+	if !registryHost.MatchString(host) {
+		return map[string]any{"host": "", "error": problem}
+	}
+	host = strings.ToLower(host)
 	if dockerHubHosts[host] {
 		host = "docker.io"
 	}
-	return facts(host, "")
+	return map[string]any{"host": host, "error": ""}
 }
 
 // searchRegistryFacts says which registry an image search (GET
@@ -65,14 +73,7 @@ func registryFacts(ac *registry.AuthConfig) map[string]any {
 func searchRegistryFacts(term string) map[string]any {
 	host, _, found := strings.Cut(term, "/")
 	if !found || (!strings.ContainsAny(host, ".:") && host != "localhost") {
-		return map[string]any{"host": "docker.io", "error": ""}
-	}
-	if !registryHost.MatchString(host) {
-		return map[string]any{"host": "", "error": "the search term names no registry host"}
-	}
-	host = strings.ToLower(host)
-	if dockerHubHosts[host] {
 		host = "docker.io"
 	}
-	return map[string]any{"host": host, "error": ""}
+	return registryHostFacts(host, "the search term names no registry host")
 }
