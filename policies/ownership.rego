@@ -64,15 +64,18 @@ deny contains msg if {
 # prune_dangling are the values of the dangling filter, in either form the
 # daemon reads: {"dangling": ["false"]} or {"dangling": {"false": true}}.
 prune_dangling contains v if {
-	some f in input.request.query.filters
-	json.is_valid(f)
-	some v in lib.list(lib.obj(json.unmarshal(f)).dangling)
+	some dangling in prune_dangling_filters
+	some v in lib.list(dangling)
 }
 
 prune_dangling contains v if {
+	some dangling in prune_dangling_filters
+	some v, _ in lib.obj(dangling)
+}
+
+prune_dangling_filters contains lib.obj(json.unmarshal(f)).dangling if {
 	some f in input.request.query.filters
 	json.is_valid(f)
-	some v, _ in lib.obj(lib.obj(json.unmarshal(f)).dangling)
 }
 
 default extra_labels := {}
