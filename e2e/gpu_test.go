@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -9,6 +11,7 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/swarm"
 )
 
 // Where nvidia's runtime is the daemon's default, a container gets the GPUs
@@ -63,4 +66,34 @@ func envOf(t *testing.T, id string) []string {
 		t.Fatal(err)
 	}
 	return c.Config.Env
+}
+
+// A service's tasks start without passing xcsproxy, so the variable is in the
+// spec it forwards, and a spec that names GPUs itself is refused.
+func TestAServicesTasksGetNoGPUsFromTheirEnvironmentUnlessGPUsAreAllowed(t *testing.T) {
+	joinSwarm(t)
+	ctx := ctxFor(t, 2*time.Minute)
+	p := startProxy(t, "--policies", policyDir(t, testConfig()))
+	spec := func(name, env string) string {
+		return fmt.Sprintf(`{"Name":%q,"Labels":{%q:"gpu"},"TaskTemplate":{"ContainerSpec":{"Image":%q,"Args":["echo"],"Env":[%s]}},"Mode":{"Replicated":{"Replicas":0}}}`,
+			name, testLabel, testImage, env)
+	}
+	stamp := time.Now().UnixNano()
+	runAttacks(t, p, []attack{
+		{name: "a service whose tasks name every GPU", method: "POST", path: "/services/create",
+			body: spec(fmt.Sprintf("xcs-gpu-all-%d", stamp), `"NVIDIA_VISIBLE_DEVICES=all"`), reason: "set gpus.allow"},
+	})
+	answer := (&csClient{t: t, hc: p.HTTP()}).expect(http.StatusCreated, "POST", "/services/create", spec(fmt.Sprintf("xcs-gpu-%d", stamp), `"A=b"`))
+	var created struct{ ID string }
+	if json.Unmarshal(answer, &created) != nil || created.ID == "" {
+		t.Fatalf("services/create through xcsproxy answered %s", answer)
+	}
+	t.Cleanup(func() { docker.ServiceRemove(ctxFor(t, time.Minute), created.ID) })
+	svc, _, err := docker.ServiceInspectWithRaw(ctx, created.ID, swarm.ServiceInspectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if env := svc.Spec.TaskTemplate.ContainerSpec.Env; !slices.Equal(env, []string{"A=b", "NVIDIA_VISIBLE_DEVICES=void"}) {
+		t.Errorf("the service's tasks get the environment %v; want A=b and NVIDIA_VISIBLE_DEVICES=void", env)
+	}
 }

@@ -54,6 +54,8 @@ func TestAllowedImageMakingEndpointsNeitherTakeNamesNorCopyOtherContainers(t *te
 		{name: "building in the host's network", method: "POST", path: "/build?networkmode=host&buildargs=" + url.QueryEscape(`{"TOKEN":"`+buildToken+`"}`),
 			contentType: "application/x-tar", body: archive,
 			reason: "allowed only with networkmode=none"},
+		{name: "building outside the limits set for containers", method: "POST", path: "/build?networkmode=none&cgroupparent=/", contentType: "application/x-tar", body: archive,
+			reason: "image.build with cgroupparent / is not allowed"},
 		{name: "building from a remote context", method: "POST", path: "/build?remote=" + url.QueryEscape("http://127.0.0.1:9/context.tar"),
 			reason: "the daemon would fetch any address"},
 	})
