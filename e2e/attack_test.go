@@ -532,13 +532,18 @@ func TestAJobCannotTakeAnotherServicesNameOrAddressOnAnAllowedNetwork(t *testing
 		t.Fatal("every candidate subnet overlaps a network on the daemon")
 	}
 	t.Cleanup(func() { docker.NetworkRemove(context.Background(), net) })
-	// The control, straight on the daemon: a service holds the alias db,
-	// and the daemon lets a second container hold it too.
+	// The control, straight on the daemon: a service holds the alias db
+	// and a link-local address, and the daemon lets a second container
+	// hold both too. It keeps their driver options for the network driver
+	// (which from Docker 27 sets the interface's sysctls from them).
 	var ids []string
+	const linkLocal, sysctls = "169.254.9.9", "net.ipv4.conf.IFNAME.forwarding=1"
 	for range 2 {
+		settings := &network.EndpointSettings{Aliases: []string{"db"}, IPAMConfig: &network.EndpointIPAMConfig{LinkLocalIPs: []string{linkLocal}},
+			DriverOpts: map[string]string{"com.docker.network.endpoint.sysctls": sysctls}}
 		c, err := docker.ContainerCreate(ctx, &container.Config{Image: testImage, Cmd: []string{"sleep", "30"}, Labels: map[string]string{testLabel: "alias"}},
 			&container.HostConfig{NetworkMode: container.NetworkMode(net)},
-			&network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{net: {Aliases: []string{"db"}}}}, nil, "")
+			&network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{net: settings}}, nil, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -553,6 +558,12 @@ func TestAJobCannotTakeAnotherServicesNameOrAddressOnAnAllowedNetwork(t *testing
 		if err != nil || !slices.Contains(c.NetworkSettings.Networks[net].Aliases, "db") {
 			t.Fatalf("control: container %s does not hold the alias db (%v)", id[:12], err)
 		}
+		if got := c.NetworkSettings.Networks[net].DriverOpts["com.docker.network.endpoint.sysctls"]; got != sysctls {
+			t.Fatalf("control: container %s's endpoint kept driver options %q, want %q", id[:12], got, sysctls)
+		}
+		if routes := runIn(t, id, "read", "/proc/net/fib_trie"); !strings.Contains(routes, linkLocal) {
+			t.Fatalf("control: container %s's interface lacks %s:\n%s", id[:12], linkLocal, routes)
+		}
 	}
 	p := startProxy(t, "--policies", policyDir(t, testConfig()+"networks: {allow: ["+net+"]}\n"))
 	join := func(settings string) string {
@@ -561,6 +572,11 @@ func TestAJobCannotTakeAnotherServicesNameOrAddressOnAnAllowedNetwork(t *testing
 	runAttacks(t, p, []attack{
 		{name: "joining with the service's alias", method: "POST", path: "/containers/create", body: join(`{"Aliases":["db"]}`), reason: "alias db"},
 		{name: "joining at a chosen address", method: "POST", path: "/containers/create", body: join(`{"IPAMConfig":{"IPv4Address":"` + prefix + `.9"}}`), reason: "IPAMConfig.IPv4Address"},
+		{name: "joining at the service's link-local address", method: "POST", path: "/containers/create", body: join(`{"IPAMConfig":{"LinkLocalIPs":["` + linkLocal + `"]}}`), reason: "LinkLocalIPs " + linkLocal},
+		{name: "joining with driver options that set the interface's sysctls", method: "POST", path: "/containers/create",
+			body: join(`{"DriverOpts":{"com.docker.network.endpoint.sysctls":"` + sysctls + `"}}`), reason: "DriverOpts are not allowed"},
+		{name: "joining the default bridge with driver options", method: "POST", path: "/containers/create",
+			body: fmt.Sprintf(`{"Image":%q,"Cmd":["sleep","30"],"NetworkingConfig":{"EndpointsConfig":{"bridge":{"DriverOpts":{"com.docker.network.endpoint.sysctls":%q}}}}}`, testImage, sysctls), reason: "DriverOpts are not allowed"},
 	})
 	plain := createThroughProxy(t, p, join(`{}`))
 	docker.ContainerRemove(ctx, plain, containerRemoveForce())
@@ -598,6 +614,8 @@ func TestAServiceCannotTakeAnotherServicesNameOnAnAllowedNetwork(t *testing.T) {
 	runAttacks(t, p, []attack{
 		{name: "a service holding the alias db", method: "POST", path: "/services/create",
 			body: spec(fmt.Sprintf("xcs-alias-%d", stamp), fmt.Sprintf(`{"Target":%q,"Aliases":["db"]}`, overlay)), reason: "alias db"},
+		{name: "a service whose tasks' interfaces take driver options", method: "POST", path: "/services/create",
+			body: spec(fmt.Sprintf("xcs-driveropts-%d", stamp), fmt.Sprintf(`{"Target":%q,"DriverOpts":{"com.docker.network.endpoint.sysctls":"net.ipv4.conf.IFNAME.forwarding=1"}}`, overlay)), reason: "DriverOpts are not allowed"},
 	})
 	status, msg := send(t, p.HTTP(), attack{method: "POST", path: "/services/create", body: spec(fmt.Sprintf("xcs-plain-%d", stamp), fmt.Sprintf(`{"Target":%q}`, overlay))})
 	if status != http.StatusCreated {

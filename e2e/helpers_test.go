@@ -293,3 +293,15 @@ func mountOnItself(dir, options string) error {
 
 // unmount undoes mountOnItself.
 func unmount(dir string) { exec.Command("umount", "-l", dir).Run() }
+
+// runIn runs a command of the test tool in a running container, straight
+// on the daemon, and returns its output.
+func runIn(t *testing.T, id string, args ...string) string {
+	t.Helper()
+	ctx := ctxFor(t, 30*time.Second)
+	out, err := exec.CommandContext(ctx, "docker", append([]string{"exec", id}, args...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("docker exec %s %v: %v\n%s", id[:12], args, err, out)
+	}
+	return string(out)
+}

@@ -171,6 +171,8 @@ func TestAllowedNetworkAndVolumeEndpointsReachOnlyWhatXcsproxyCreated(t *testing
 			body: fmt.Sprintf(`{"Container":%q}`, theirs), reason: "only allowed for containers xcsproxy created"},
 		{name: "connecting xcsproxy's job to its network under another job's alias", method: "POST", path: "/networks/" + ourNet + "/connect",
 			body: fmt.Sprintf(`{"Container":%q,"EndpointConfig":{"Aliases":["db"]}}`, job), reason: "alias db is not allowed"},
+		{name: "connecting xcsproxy's job to its network with driver options for its interface", method: "POST", path: "/networks/" + ourNet + "/connect",
+			body: fmt.Sprintf(`{"Container":%q,"EndpointConfig":{"DriverOpts":{"com.docker.network.endpoint.sysctls":"net.ipv4.conf.IFNAME.forwarding=1"}}}`, job), reason: "DriverOpts are not allowed"},
 		{name: "making a network on the host's own network, for a job to join", method: "POST", path: "/networks/create",
 			body: fmt.Sprintf(`{"Name":"xcs-lan-%d","Driver":"macvlan","Options":{"parent":"eth0"}}`, stamp), reason: "network driver macvlan is not allowed"},
 		{name: "making a network of a bridge the host has", method: "POST", path: "/networks/create",

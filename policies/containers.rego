@@ -139,6 +139,24 @@ deny contains msg if {
 	msg := sprintf("%s %s IPAMConfig.%s is not allowed: a chosen address can be the one another container on that network uses or comes back to", [endpoint_field, name, field])
 }
 
+# The daemon hands out no link-local address: it gives whatever is asked,
+# and lets two containers on one network hold the same one.
+deny contains msg if {
+	some name, endpoint in endpoint_settings
+	some ip in lib.list(object.get(lib.obj(object.get(endpoint, "IPAMConfig", {})), "LinkLocalIPs", []))
+	msg := sprintf("%s %s IPAMConfig.LinkLocalIPs %s is not allowed: the daemon would give it even where another container on that network holds it", [endpoint_field, name, ip])
+}
+
+# An endpoint's driver options go to the network driver as the job's own
+# interface settings, and from Docker 27 com.docker.network.endpoint.sysctls
+# among them sets that interface's sysctls, which HostConfig.Sysctls may
+# not. The Container Service sets none.
+deny contains msg if {
+	some name, endpoint in endpoint_settings
+	lib.non_empty(object.get(endpoint, "DriverOpts", null))
+	msg := sprintf("%s %s DriverOpts are not allowed: they set the job's network interface up (from Docker 27, its sysctls) where no rule judges them", [endpoint_field, name])
+}
+
 # VolumesFrom mounts another container's binds again, at this container's
 # start, through whatever symlinks their paths hold then; the mount rules
 # judge only this container's own binds, at its create and its start. The

@@ -223,8 +223,20 @@ test_a_chosen_ip_address_is_denied if {
 	count(containers.deny) == 1 with input as endpoint({"IPAMConfig": {"IPv4Address": "172.30.0.9"}}) with data.config.networks.allow as ["jobs"]
 }
 
+test_a_chosen_link_local_address_is_denied if {
+	containers.deny == {"NetworkingConfig.EndpointsConfig jobs IPAMConfig.LinkLocalIPs 169.254.9.9 is not allowed: the daemon would give it even where another container on that network holds it"} with input as endpoint({"IPAMConfig": {"LinkLocalIPs": ["169.254.9.9"]}}) with data.config.networks.allow as ["jobs"]
+}
+
+test_endpoint_driver_options_are_denied if {
+	some msg in containers.deny with input as endpoint({"DriverOpts": {"com.docker.network.endpoint.sysctls": "net.ipv4.conf.IFNAME.forwarding=1"}}) with data.config.networks.allow as ["jobs"]
+	contains(msg, "jobs DriverOpts are not allowed")
+	count(containers.deny) == 1 with input as {"request": {"endpoint": "container.create", "body": {"Image": "x", "NetworkingConfig": {"EndpointsConfig": {"bridge": {"DriverOpts": {"a": ""}}}}}}}
+}
+
 test_an_allowed_network_joined_plainly_is_allowed if {
 	count(containers.deny) == 0 with input as endpoint({"Aliases": null, "IPAMConfig": null, "MacAddress": ""}) with data.config.networks.allow as ["jobs"]
+	count(containers.deny) == 0 with input as endpoint({"IPAMConfig": {"LinkLocalIPs": []}, "DriverOpts": {}}) with data.config.networks.allow as ["jobs"]
+	count(containers.deny) == 0 with input as endpoint({"IPAMConfig": {}, "DriverOpts": null}) with data.config.networks.allow as ["jobs"]
 }
 
 connection(settings) := {"request": {"endpoint": "network.connect", "params": {"id": "jobs"}, "body": {"Container": "job", "EndpointConfig": settings}}}
@@ -233,6 +245,8 @@ test_a_connection_is_held_to_a_creates_endpoint_rules if {
 	containers.deny == {"EndpointConfig on network jobs alias db is not allowed: the network's DNS would answer that name with this job too, beside whatever else holds it"} with input as connection({"Aliases": ["db"]})
 	count(containers.deny) == 1 with input as connection({"IPAMConfig": {"IPv6Address": "fd00::9"}})
 	count(containers.deny) == 1 with input as connection({"MacAddress": "02:42:ac:11:00:02"})
+	count(containers.deny) == 1 with input as connection({"IPAMConfig": {"LinkLocalIPs": ["169.254.9.9"]}})
+	count(containers.deny) == 1 with input as connection({"DriverOpts": {"com.docker.network.endpoint.sysctls": "net.ipv4.conf.IFNAME.proxy_arp=1"}})
 }
 
 test_a_plain_connection_is_allowed if {

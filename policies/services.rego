@@ -95,6 +95,14 @@ deny contains msg if {
 	msg := sprintf("service network %s alias %s is not allowed: the network's DNS would answer that name with this service's tasks too, beside whatever else holds it", [object.get(lib.obj(n), "Target", ""), alias])
 }
 
+# As for containers: swarm hands a network's DriverOpts to each task's
+# interface (from Docker 27, its sysctls among them).
+deny contains msg if {
+	some n in networks
+	lib.non_empty(object.get(lib.obj(n), "DriverOpts", null))
+	msg := sprintf("service network %s DriverOpts are not allowed: they set the tasks' network interfaces up (from Docker 27, their sysctls) where no rule judges them", [object.get(lib.obj(n), "Target", "")])
+}
+
 deny contains msg if {
 	name := object.get(lib.obj(task.LogDriver), "Name", "")
 	is_string(name)

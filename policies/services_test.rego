@@ -95,9 +95,16 @@ test_a_service_network_alias_is_denied if {
 	contains(msg, "alias db")
 }
 
+test_a_service_networks_driver_options_are_denied if {
+	inp := {"request": {"endpoint": "service.create", "body": {"TaskTemplate": {"ContainerSpec": {"Image": "x"}, "Networks": [{"Target": "jobs", "DriverOpts": {"com.docker.network.endpoint.sysctls": "net.ipv4.conf.IFNAME.forwarding=1"}}]}}}}
+	services.deny == {"service network jobs DriverOpts are not allowed: they set the tasks' network interfaces up (from Docker 27, their sysctls) where no rule judges them"} with input as inp with data.config.networks.allow as ["jobs"]
+}
+
 test_a_service_joining_an_allowed_network_plainly_is_allowed if {
 	inp := {"request": {"endpoint": "service.create", "body": {"TaskTemplate": {"ContainerSpec": {"Image": "x"}, "Networks": [{"Target": "jobs", "Aliases": null}]}}}}
 	count(services.deny) == 0 with input as inp with data.config.networks.allow as ["jobs"]
+	plain := {"request": {"endpoint": "service.create", "body": {"TaskTemplate": {"ContainerSpec": {"Image": "x"}, "Networks": [{"Target": "jobs", "DriverOpts": null}]}}}}
+	count(services.deny) == 0 with input as plain with data.config.networks.allow as ["jobs"]
 }
 
 test_a_service_gpu_environment_variable_needs_gpus_allow if {
