@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 )
@@ -16,17 +17,7 @@ import (
 // record) and from there to the end of the answer (mostly the daemon's).
 // It says where the gap behind a ratio lies, over the whole run.
 func (e *environment) ownTime() []result {
-	hc := &http.Client{Timeout: 10 * time.Second}
-	resp, err := hc.Get("http://" + e.adminAddr + "/metrics")
-	if err != nil {
-		return nil
-	}
-	defer resp.Body.Close()
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(resp.Body)
-	if err != nil {
-		return nil
-	}
+	families := e.scrape()
 	durations, ok := families["xcsproxy_request_duration_seconds"]
 	if !ok {
 		return nil
@@ -56,4 +47,20 @@ func (e *environment) ownTime() []result {
 		return out[i].Target > out[j].Target // xcsproxy's part first
 	})
 	return out
+}
+
+// scrape reads xcsproxy's admin metrics; nil if they cannot be read.
+func (e *environment) scrape() map[string]*dto.MetricFamily {
+	hc := &http.Client{Timeout: 10 * time.Second}
+	resp, err := hc.Get("http://" + e.adminAddr + "/metrics")
+	if err != nil {
+		return nil
+	}
+	defer resp.Body.Close()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		return nil
+	}
+	return families
 }

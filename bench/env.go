@@ -94,7 +94,7 @@ func setup(ctx context.Context) (*environment, error) {
 	l.Close()
 	env.cmd = exec.Command(bin, "serve", "--listen", "unix://"+env.proxySock, "--policies", pol,
 		"--audit-log", env.auditLog, "--log-level", "warn", "--log-format", "json",
-		"--admin-listen", env.adminAddr, "--debug-pprof", "--audit-sync", auditSync)
+		"--admin-listen", env.adminAddr, "--audit-sync", auditSync)
 	env.cmd.Stderr = os.Stderr
 	if err := env.cmd.Start(); err != nil {
 		return nil, err

@@ -3,11 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/http"
 	"net/url"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -94,19 +91,12 @@ func (e *environment) rssMiB() float64 {
 	return 0
 }
 
-var goroutineTotal = regexp.MustCompile(`goroutine profile: total (\d+)`)
-
+// goroutines is xcsproxy's goroutine count from its admin metrics (the Go
+// collector's go_goroutines), or -1.
 func (e *environment) goroutines() int {
-	resp, err := http.Get("http://" + e.adminAddr + "/debug/pprof/goroutine?debug=1")
-	if err != nil {
+	g, ok := e.scrape()["go_goroutines"]
+	if !ok || len(g.GetMetric()) == 0 {
 		return -1
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-	m := goroutineTotal.FindSubmatch(b)
-	if m == nil {
-		return -1
-	}
-	n, _ := strconv.Atoi(string(m[1]))
-	return n
+	return int(g.GetMetric()[0].GetGauge().GetValue())
 }
