@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -38,6 +39,41 @@ func metric(text, series string) float64 {
 	}
 	v, _ := strconv.ParseFloat(m[1], 64)
 	return v
+}
+
+// The runtime's memory profile table (1.4 MiB) counts against the memory
+// budget the collector is paced to; serve starts itself again, same process,
+// with sampling off, unless it serves heap profiles.
+func TestServeRunsWithoutTheMemoryProfileTableUnlessItServesProfiles(t *testing.T) {
+	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		t.Fatal("GOGC or GOMEMLIMIT is set for the test run: xcsproxy then paces nothing, and this test has nothing to check")
+	}
+	cases := []struct {
+		name         string
+		flags        []string
+		wantSampling bool
+	}{
+		{"a server paced to the budget samples nothing", nil, false},
+		{"a server that serves heap profiles samples", []string{"--debug-pprof"}, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+			p := startProxy(t, append([]string{"--admin-listen", addr}, c.flags...)...)
+			environ, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", p.cmd.Process.Pid))
+			if err != nil {
+				t.Fatalf("the process started is not the one serving: %v", err)
+			}
+			off := slices.Contains(strings.Split(string(environ), "\x00"), "GODEBUG=memprofilerate=0")
+			table := metric(scrape(t, addr), "go_memstats_buck_hash_sys_bytes")
+			if off == c.wantSampling {
+				t.Errorf("GODEBUG=memprofilerate=0 in the serving process's environment: %v", off)
+			}
+			if (table > 1<<20) != c.wantSampling {
+				t.Errorf("the runtime's profile buckets take %.0f bytes", table)
+			}
+		})
+	}
 }
 
 func TestMetricsMoveWithTraffic(t *testing.T) {

@@ -11,7 +11,6 @@ package gcpace
 import (
 	"context"
 	"math"
-	"os"
 	"runtime/debug"
 	"runtime/metrics"
 	"time"
@@ -32,7 +31,7 @@ type pacer struct {
 // false) when budget is 0 or the operator set GOGC or GOMEMLIMIT, which then
 // rule as Go documents.
 func Start(ctx context.Context, budget int64, interval time.Duration) bool {
-	if budget <= 0 || os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+	if !Paces(budget) {
 		return false
 	}
 	p := &pacer{budget: budget, sample: []metrics.Sample{{Name: "/gc/heap/live:bytes"}}}

@@ -3,6 +3,7 @@ package gcpace
 import (
 	"math"
 	"runtime/debug"
+	"slices"
 	"testing"
 )
 
@@ -43,5 +44,28 @@ func TestTheOperatorsGOGCRules(t *testing.T) {
 	t.Setenv("GOGC", "150")
 	if Start(t.Context(), 20<<20, 0) {
 		t.Fatal("paced the collector although GOGC was set")
+	}
+}
+
+func TestWithoutMemProfileTurnsSamplingOffOnce(t *testing.T) {
+	cases := []struct {
+		name string
+		env  []string
+		want []string
+	}{
+		{"an environment without GODEBUG gets one", []string{"PATH=/bin"}, []string{"PATH=/bin", "GODEBUG=memprofilerate=0"}},
+		{"an empty GODEBUG gets the setting", []string{"GODEBUG="}, []string{"GODEBUG=memprofilerate=0"}},
+		{"other GODEBUG settings are kept", []string{"GODEBUG=http2client=0", "HOME=/"}, []string{"GODEBUG=http2client=0,memprofilerate=0", "HOME=/"}},
+		{"an operator's rate stands", []string{"GODEBUG=memprofilerate=1"}, nil},
+		{"a rate among other settings stands", []string{"GODEBUG=madvdontneed=1, memprofilerate=512"}, nil},
+		{"a process started with the setting is not started again", WithoutMemProfile([]string{"A=b"}), nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := WithoutMemProfile(c.env)
+			if !slices.Equal(got, c.want) || (got == nil) != (c.want == nil) {
+				t.Fatalf("got %q, want %q", got, c.want)
+			}
+		})
 	}
 }

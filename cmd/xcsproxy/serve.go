@@ -76,11 +76,25 @@ func serveCmd() *cobra.Command {
 			if err := bindEnv(cmd); err != nil {
 				return err
 			}
+			startWithoutMemProfile(o)
 			return runServe(cmd.Context(), o)
 		},
 	}
 	addServeFlags(cmd.Flags(), o)
 	return cmd
+}
+
+// startWithoutMemProfile starts serve again, in this process, with the
+// runtime's memory profile sampling off where the collector is paced to a
+// budget (gcpace says why), unless heap profiles are served. The arguments
+// and the process stay; if the exec fails, serve goes on as it is.
+func startWithoutMemProfile(o *serveOptions) {
+	if o.pprof || !gcpace.Paces(o.gcBudget) {
+		return
+	}
+	if env := gcpace.WithoutMemProfile(os.Environ()); env != nil {
+		_ = syscall.Exec("/proc/self/exe", os.Args, env)
+	}
 }
 
 func newLogger(level, format string) hclog.Logger {
@@ -336,7 +350,7 @@ func addServeFlags(f *pflag.FlagSet, o *serveOptions) {
 	f.IntVar(&o.maxHeaderFields, "max-header-fields", 100, "most header fields a request may carry (more: 431)")
 	f.Int64Var(&o.gcBudget, "gc-budget", 20<<20, "runtime memory, in bytes, within which the garbage collector runs rarely (0, or GOGC/GOMEMLIMIT set: Go's own pacing)")
 	f.IntVar(&o.maxConnsPerClient, "max-conns-per-client", 1024, "open connections one client (unix uid or TCP address) may hold; 0: no limit")
-	f.BoolVar(&o.pprof, "debug-pprof", false, "serve /debug/pprof on --admin-listen (for profiling; shows request data in memory)")
+	f.BoolVar(&o.pprof, "debug-pprof", false, "serve /debug/pprof on --admin-listen (for profiling; shows request data in memory, and keeps the runtime sampling allocations for heap profiles)")
 	f.StringVar(&o.logLevel, "log-level", "info", "trace, debug, info, warn or error")
 	f.StringVar(&o.logFormat, "log-format", "auto", "text, json, or auto (text on a terminal)")
 }
