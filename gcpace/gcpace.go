@@ -11,6 +11,7 @@ package gcpace
 import (
 	"context"
 	"math"
+	"os"
 	"runtime/debug"
 	"runtime/metrics"
 	"time"
@@ -24,6 +25,13 @@ type pacer struct {
 	budget  int64
 	relaxed bool
 	sample  []metrics.Sample
+}
+
+// Paces reports whether Start would pace the collector to budget: a budget
+// is set and the operator has not set GOGC or GOMEMLIMIT, which then rule
+// as Go documents.
+func Paces(budget int64) bool {
+	return budget > 0 && os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == ""
 }
 
 // Start paces the collector to budget bytes of runtime memory until ctx

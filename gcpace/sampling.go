@@ -1,9 +1,6 @@
 package gcpace
 
-import (
-	"os"
-	"strings"
-)
+import "strings"
 
 // The runtime samples allocations for its memory profile from its own first
 // allocations on, before any package of the program initialises, and the
@@ -13,13 +10,6 @@ import (
 // for it. Only GODEBUG's memprofilerate, which the runtime reads before
 // allocating, turns the sampling off in time; a process that wants it off
 // has to be started with it.
-
-// Paces reports whether Start would pace the collector to budget: a budget
-// is set and the operator has not set GOGC or GOMEMLIMIT, which then rule
-// as Go documents.
-func Paces(budget int64) bool {
-	return budget > 0 && os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == ""
-}
 
 // WithoutMemProfile returns env with memory profile sampling turned off
 // (GODEBUG memprofilerate=0), or nil when env already says how to sample:
