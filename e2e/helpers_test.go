@@ -305,3 +305,20 @@ func runIn(t *testing.T, id string, args ...string) string {
 	}
 	return string(out)
 }
+
+// routeDevice is the interface the host routes ip through (ip route get).
+func routeDevice(t *testing.T, ip string) string {
+	t.Helper()
+	out, err := exec.Command("ip", "route", "get", ip).CombinedOutput()
+	if err != nil {
+		t.Fatalf("ip route get %s: %v %s", ip, err, out)
+	}
+	fields := strings.Fields(string(out))
+	for i, f := range fields {
+		if f == "dev" && i+1 < len(fields) {
+			return fields[i+1]
+		}
+	}
+	t.Fatalf("ip route get %s names no device: %s", ip, out)
+	return ""
+}

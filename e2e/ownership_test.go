@@ -154,6 +154,24 @@ func TestAllowedNetworkAndVolumeEndpointsReachOnlyWhatXcsproxyCreated(t *testing
 		t.Fatalf("control: %v", err)
 	}
 	docker.NetworkRemove(ctx, bridged.ID)
+	// The control, straight on the daemon: a network on a subnet of the
+	// client's choosing takes the host's own route to the addresses in it.
+	// TEST-NET-2 here, where no host lives; a subnet inside the host's LAN,
+	// or 169.254.169.0/24, takes the host's traffic to a neighbour there, or
+	// to the cloud's metadata service, the same way.
+	const routed, inside = "198.51.100.0/24", "198.51.100.7"
+	if dev := routeDevice(t, inside); strings.HasPrefix(dev, "br-") {
+		t.Fatalf("control: the host already routes %s to a Docker network (%s)", inside, dev)
+	}
+	chosen, err := docker.NetworkCreate(ctx, fmt.Sprintf("xcs-routed-control-%d", stamp), network.CreateOptions{IPAM: &network.IPAM{Config: []network.IPAMConfig{{Subnet: routed}}}})
+	if err != nil {
+		t.Fatalf("control: %v", err)
+	}
+	dev := routeDevice(t, inside)
+	docker.NetworkRemove(ctx, chosen.ID)
+	if dev != "br-"+chosen.ID[:12] {
+		t.Fatalf("control: with a network on %s the host routes %s through %s, not the network's bridge", routed, inside, dev)
+	}
 
 	theirNetID, err := docker.NetworkInspect(ctx, theirNet, network.InspectOptions{})
 	if err != nil {
@@ -177,7 +195,12 @@ func TestAllowedNetworkAndVolumeEndpointsReachOnlyWhatXcsproxyCreated(t *testing
 			body: fmt.Sprintf(`{"Name":"xcs-lan-%d","Driver":"macvlan","Options":{"parent":"eth0"}}`, stamp), reason: "network driver macvlan is not allowed"},
 		{name: "making a network of a bridge the host has", method: "POST", path: "/networks/create",
 			body: fmt.Sprintf(`{"Name":"xcs-docker0-%d","Options":{"com.docker.network.bridge.name":"docker0"}}`, stamp), reason: "network option com.docker.network.bridge.name is not allowed"},
+		{name: "making a network on a subnet that takes the host's route to the addresses in it", method: "POST", path: "/networks/create",
+			body: fmt.Sprintf(`{"Name":"xcs-routed-%d","IPAM":{"Config":[{"Subnet":%q}]}}`, stamp, routed), reason: "IPAM.Config Subnet " + routed + " is not allowed"},
 	})
+	if dev := routeDevice(t, inside); strings.HasPrefix(dev, "br-") {
+		t.Errorf("after the refused network the host routes %s through %s", inside, dev)
+	}
 	if c, err := docker.ContainerInspect(ctx, job); err != nil || c.NetworkSettings.Networks[ourNet] != nil {
 		t.Errorf("after the refused connections the job is on xcsproxy's network (inspect error %v)", err)
 	}

@@ -5,6 +5,8 @@
 # where the daemon's own networks keep it, behind the host's NAT.
 package xcsproxy.rules.networks
 
+import data.xcsproxy.lib
+
 # The endpoints this module judges (decision.rego runs it only for these).
 applies_to := {"network.create"}
 
@@ -28,6 +30,26 @@ deny contains msg if {
 	driver := body.IPAM.Driver
 	not driver in {"", "default"}
 	msg := sprintf("IPAM driver %s is not allowed: address plugins run with the daemon's rights", [driver])
+}
+
+# A subnet the client chooses is routed to the network's bridge on the
+# host, ahead of the host's own routes for the addresses in it: a subnet
+# inside the host's LAN takes the host's traffic to its neighbours there (a
+# database server), 169.254.169.0/24 its traffic to the cloud's metadata
+# service, and a job on the network is given those addresses. The daemon's
+# own pools leave out the routes the host has.
+deny contains msg if {
+	some config in lib.list(object.get(lib.obj(body.IPAM), "Config", []))
+	some field in ["Subnet", "IPRange", "Gateway"]
+	value := object.get(lib.obj(config), field, "")
+	value != ""
+	msg := sprintf("IPAM.Config %s %s is not allowed: the host would route the addresses in it to this network, ahead of its own routes (its LAN neighbours, the cloud's metadata service); leave the subnet to the daemon", [field, value])
+}
+
+deny contains msg if {
+	some config in lib.list(object.get(lib.obj(body.IPAM), "Config", []))
+	some name, _ in object.get(lib.obj(config), "AuxiliaryAddresses", {})
+	msg := sprintf("IPAM.Config AuxiliaryAddresses %s is not allowed: it names addresses of the network's subnet, which the daemon chooses", [name])
 }
 
 deny contains "an ingress network is not allowed: it would carry every published port of the swarm" if {
