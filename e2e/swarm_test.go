@@ -2,8 +2,15 @@ package e2e
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
+	"math/big"
 	"net/http"
 	"net/url"
 	"strings"
@@ -201,4 +208,61 @@ func TestAServiceUpdateThatRollsBackIsRefused(t *testing.T) {
 	if after.Version.Index != before.Version.Index || after.Spec.Labels["v"] != "2" {
 		t.Fatalf("the refused rollback changed the service: version %d to %d, v=%s", before.Version.Index, after.Version.Index, after.Spec.Labels["v"])
 	}
+}
+
+// A swarm's init takes a spec, and the spec a root CA. Straight on the
+// daemon, an init with a CA the client made gives the new swarm that root,
+// whose key the client holds: with it the client could sign a manager's
+// certificate of its own, and a manager runs any task on the swarm's nodes,
+// binds of / included. So a config allowing swarm.init does not load.
+func TestASwarmInitCannotBeAllowedForItsSpecCanGiveTheSwarmTheClientsRootCA(t *testing.T) {
+	ctx := ctxFor(t, 2*time.Minute)
+	info, err := docker.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Swarm.LocalNodeState == swarm.LocalNodeStateActive {
+		t.Fatal("the daemon is in a swarm already; a test before this one did not leave it")
+	}
+	certPEM, keyPEM := clientsRootCA(t)
+	spec := swarm.Spec{CAConfig: swarm.CAConfig{SigningCACert: certPEM, SigningCAKey: keyPEM}}
+	if _, err := docker.SwarmInit(ctx, swarm.InitRequest{ListenAddr: "127.0.0.1:2377", AdvertiseAddr: "127.0.0.1", Spec: spec}); err != nil {
+		t.Fatalf("control: swarm init with the client's root CA: %v", err)
+	}
+	t.Cleanup(func() { docker.SwarmLeave(ctxFor(t, time.Minute), true) })
+	// The swarm rotates to the given root in the background.
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		s, err := docker.SwarmInspect(ctx)
+		if err == nil && s.ClusterInfo.TLSInfo.TrustRoot == certPEM {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("control: the swarm's root CA is not the client's after a minute (inspect error %v)", err)
+		}
+	}
+	assertStartRefused(t, policyDir(t, testConfig("swarm.init")), "endpoints.allow_extra must not name swarm.init: its spec can give the new swarm a root CA whose key the client holds")
+}
+
+// clientsRootCA makes a root CA as a client could, long-lived enough for
+// swarm to take it (it refuses one that expires within months).
+func clientsRootCA(t *testing.T) (certPEM, keyPEM string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "a client's root CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(20, 0, 0),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})), string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}))
 }

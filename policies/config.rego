@@ -78,6 +78,7 @@ errors contains msg if {
 # lists one in endpoints.allow_extra would open what the pack exists to
 # close. The host's administrator uses them on the daemon's own socket.
 root_endpoints := {
+	"swarm.init": "its spec can give the new swarm a root CA whose key the client holds, and with it a manager's certificate of its own making",
 	"swarm.join": "another swarm's managers would run any task on this host, binds of / included",
 	"swarm.unlockkey": "it is the key to the swarm's encrypted state, secrets included",
 	"swarm.update": "it can give the swarm a root CA whose key the client holds, and with it a manager's certificate of its own making",
