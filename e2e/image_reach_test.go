@@ -23,6 +23,8 @@ func TestAllowedImageEndpointsReachNoHostImagesDoNotComeFrom(t *testing.T) {
 			reason: "the daemon would fetch any address"},
 		{name: "building from a loopback service", method: "POST", path: "/build?remote=" + url.QueryEscape("http://"+addr+"/context.tar"),
 			reason: "the daemon would fetch any address"},
+		{name: "building from an image on a loopback service", method: "POST", path: "/build?networkmode=none", contentType: "application/x-tar",
+			body: tarOf(t, map[string]string{"Dockerfile": "FROM " + addr + "/elsewhere/tool\n"}), reason: "image.build is not allowed"},
 	}
 
 	// The control: the daemon itself calls the host for each.

@@ -127,8 +127,9 @@ func taskOutput(t *testing.T, ctx context.Context, serviceID string) (string, in
 
 // A build's steps run in containers the daemon makes itself, with Docker's
 // default capabilities: on a network, a Dockerfile's RUN could forge packets
-// to the jobs there. Where a site allows builds, xcsproxy allows them only
-// without a network.
+// to the jobs there. A build on a network is refused for that, and any
+// build for the images its Dockerfile runs
+// (TestABuildIsRefusedForTheImagesItsDockerfileRuns).
 func TestABuildsStepsGetNoNetworkToForgePacketsOn(t *testing.T) {
 	build := func(hc *http.Client, query string) (int, string) {
 		t.Helper()
@@ -153,7 +154,7 @@ func TestABuildsStepsGetNoNetworkToForgePacketsOn(t *testing.T) {
 		{name: "a build on the default bridge", method: "POST", path: "/build", contentType: "application/x-tar",
 			body: tarOf(t, map[string]string{"Dockerfile": "FROM " + testImage + "\nRUN raw\n"}), reason: "allowed only with networkmode=none"},
 	})
-	if status, out := build(p.HTTP(), "&networkmode=none"); status != http.StatusOK || !strings.Contains(out, "Successfully built") {
-		t.Errorf("a build without a network through xcsproxy: %d %q", status, out)
+	if status, out := build(p.HTTP(), "&networkmode=none"); status != http.StatusForbidden || !strings.Contains(out, "image.build is not allowed") {
+		t.Errorf("a build without a network through xcsproxy: %d %q; want 403, builds being refused", status, out)
 	}
 }

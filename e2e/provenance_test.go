@@ -3,10 +3,12 @@ package e2e
 import (
 	"archive/tar"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -87,6 +89,40 @@ func TestAllowedImageMakingEndpointsNeitherTakeNamesNorCopyOtherContainers(t *te
 	t.Cleanup(func() { docker.ImageRemove(ctxFor(t, time.Minute), trusted+":2", image.RemoveOptions{}) })
 	if _, err := docker.ImageInspect(ctx, trusted+":2"); err != nil {
 		t.Errorf("the allowed retag did not reach the daemon: %v", err)
+	}
+}
+
+// A build runs the images its Dockerfile names and streams its steps' output
+// back, and the Dockerfile is inside the archive, read by the daemon after
+// any decision. Straight on the daemon, a build from another application's
+// image on this host (one images.allow does not match) printed that image's
+// secret to the client. So a build is refused wherever a site allows it;
+// a build from a registry no rule names is in
+// TestAllowedImageEndpointsReachNoHostImagesDoNotComeFrom.
+func TestABuildIsRefusedForTheImagesItsDockerfileRuns(t *testing.T) {
+	ctx := ctxFor(t, 2*time.Minute)
+	stamp := time.Now().UnixNano()
+	otherApps, secret := fmt.Sprintf("xcs-other-app-%d:1", stamp), fmt.Sprintf("pw-%d", stamp)
+	if err := importImage(ctx, filepath.Join(filepath.Dir(binary), "tool"), otherApps, nil, "ENV APP_PASSWORD="+secret); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { docker.ImageRemove(context.Background(), otherApps, imageRemoveForce()) })
+	build := attack{name: "building from another application's image", method: "POST", path: "/build?rm=1&forcerm=1&networkmode=none", contentType: "application/x-tar",
+		body: tarOf(t, map[string]string{"Dockerfile": "FROM " + otherApps + "\nRUN [\"read\", \"/proc/self/environ\"]\n"}), reason: "image.build is not allowed"}
+	// The control, straight on the daemon.
+	daemon := &proxyProc{Sock: "/var/run/docker.sock"}
+	status, out := send(t, daemon.HTTP(), build)
+	if _, rest, ok := strings.Cut(out, `"aux":{"ID":"`); ok {
+		id, _, _ := strings.Cut(rest, `"`)
+		t.Cleanup(func() { docker.ImageRemove(context.Background(), id, imageRemoveForce()) })
+	}
+	if status != http.StatusOK || !strings.Contains(out, secret) {
+		t.Fatalf("control: straight on the daemon the build answered %d without the other application's secret:\n%s", status, out)
+	}
+	p := startProxy(t, "--policies", policyDir(t, testConfig("image.build")))
+	runAttacks(t, p, []attack{build})
+	if strings.Contains(p.Logs.String(), secret) || strings.Contains(readFileString(t, p.AuditLog), secret) {
+		t.Error("the other application's secret reached xcsproxy's logs")
 	}
 }
 

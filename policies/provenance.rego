@@ -48,6 +48,15 @@ deny contains "image.load is not allowed: the image names are inside the archive
 	input.request.endpoint == "image.load"
 }
 
+# A build's Dockerfile is inside the archive too. Its FROM lines (and a
+# syntax directive's frontend) have the daemon run images images.allow never
+# judged: pulled from any registry at any address, behind the firewall too,
+# or another application's image on this host, whose files the steps' output
+# then streams back to the client.
+deny contains "image.build is not allowed: the images its Dockerfile runs (FROM, a syntax frontend) are named inside the archive, where xcsproxy cannot judge them before the daemon pulls and runs them; build images elsewhere and pull them from a registry images.allow names" if {
+	input.request.endpoint == "image.build"
+}
+
 # An import from a URL, and a build from a remote context, have the daemon
 # fetch any address, behind the firewall too (a git remote runs git on the
 # host).
