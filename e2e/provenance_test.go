@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -124,6 +125,43 @@ func TestABuildIsRefusedForTheImagesItsDockerfileRuns(t *testing.T) {
 	if strings.Contains(p.Logs.String(), secret) || strings.Contains(readFileString(t, p.AuditLog), secret) {
 		t.Error("the other application's secret reached xcsproxy's logs")
 	}
+}
+
+// /grpc tunnels BuildKit's own API, where a client asks for its builds'
+// entitlements itself, and dockerd grants a step the host's own network.
+// Straight on the daemon, a BuildKit build asking for the host's network
+// (through /build here, which needs no BuildKit client) ran its step there:
+// it saw docker0. So a config allowing grpc.start does not load.
+func TestBuildKitsOwnAPICannotBeAllowed(t *testing.T) {
+	daemon := &proxyProc{Sock: "/var/run/docker.sock"}
+	_, out := send(t, daemon.HTTP(), attack{method: "POST", path: "/build?version=2&rm=1&networkmode=host&nocache=1", contentType: "application/x-tar",
+		body: tarOf(t, map[string]string{"Dockerfile": "FROM " + testImage + "\nRUN [\"read\", \"/proc/net/dev\"]\n"})})
+	if _, rest, ok := strings.Cut(out, `"id":"moby.image.id","aux":{"ID":"`); ok {
+		id, _, _ := strings.Cut(rest, `"`)
+		t.Cleanup(func() { docker.ImageRemove(context.Background(), id, imageRemoveForce()) })
+	}
+	if !strings.Contains(buildKitOutput(out), "docker0:") {
+		t.Fatalf("control: the BuildKit step did not see the host's interfaces:\n%s", buildKitOutput(out))
+	}
+	assertStartRefused(t, policyDir(t, testConfig("grpc.start")), "endpoints.allow_extra must not name grpc.start: it tunnels BuildKit's own API")
+}
+
+// buildKitOutput is the text a BuildKit build's answer carries: its steps'
+// logs come as base64 protocol buffers in the aux of each line.
+func buildKitOutput(answer string) string {
+	var text strings.Builder
+	for _, line := range strings.Split(answer, "\n") {
+		var msg struct {
+			Aux string `json:"aux"`
+		}
+		if json.Unmarshal([]byte(line), &msg) != nil || msg.Aux == "" {
+			continue
+		}
+		if raw, err := base64.StdEncoding.DecodeString(msg.Aux); err == nil {
+			text.Write(raw)
+		}
+	}
+	return text.String()
 }
 
 // tarOf is an archive of the named files.

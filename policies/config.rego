@@ -88,6 +88,7 @@ root_endpoints := {
 	"plugin.enable": "a plugin runs with the privileges it asks for (host mounts, devices, capabilities), which no rule here limits",
 	"plugin.set": "a plugin's settings choose its host mounts and devices",
 	"node.update": "it makes any node a manager of the swarm, or takes every task off this one",
+	"grpc.start": "it tunnels BuildKit's own API, whose builds run any image from any registry, and whose steps dockerd lets run on the host's own network",
 }
 
 errors contains msg if {
