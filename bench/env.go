@@ -71,7 +71,11 @@ func setup(ctx context.Context) (*environment, error) {
 		return nil, fmt.Errorf("no Docker daemon (run .ci/docker-up): %w", err)
 	}
 	bin := filepath.Join(dir, "xcsproxy")
-	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/xcsproxy").CombinedOutput(); err != nil {
+	// Built as `make build` and the image build it, static: a cgo build
+	// maps the C library too (1.5 MB more RSS here, at the same speed).
+	buildXcsproxy := exec.Command("go", "build", "-trimpath", "-o", bin, "./cmd/xcsproxy")
+	buildXcsproxy.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := buildXcsproxy.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("building xcsproxy (run from the repository root): %v\n%s", err, out)
 	}
 	logger := filepath.Join(dir, "logger")
