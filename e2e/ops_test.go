@@ -229,6 +229,19 @@ func TestDoctor(t *testing.T) {
 			t.Errorf("the daemon's API is %s, so doctor's note that read-only binds are non-recursive should be there: %v; doctor said:\n%s", v.APIVersion, old, out)
 		}
 	})
+	t.Run("docker cp allowed on a daemon older than its fix is a problem", func(t *testing.T) {
+		v, err := docker.ServerVersion(ctxFor(t, time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := xcsproxy(t, append(good(t.TempDir()), "--policies", policyDir(t, testConfig("container.archive_put")))...)
+		flagged := strings.Contains(out, "the policy allows container.archive_put, and the daemon is Docker "+v.Version) && strings.Contains(out, "CVE-2026-41567")
+		// This machine's daemon is Debian's 20.10; 29.5.1 has the fix.
+		before := versions.LessThan(strings.SplitN(v.Version, "+", 2)[0], "29.5.1")
+		if flagged != before || (err != nil) != before {
+			t.Fatalf("Docker %s (before the fix: %v): doctor flagged docker cp %v, exit error %v:\n%s", v.Version, before, flagged, err, out)
+		}
+	})
 	t.Run("each mount root says whether a symlink under it would be followed", func(t *testing.T) {
 		dir := t.TempDir()
 		// plain lies in a directory anyone may write, where a rename could

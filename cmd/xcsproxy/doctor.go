@@ -10,7 +10,9 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,6 +29,7 @@ import (
 // fixes it.
 type checkup struct {
 	problems int
+	engine   string // the daemon's Docker version, once it answered
 }
 
 func (c *checkup) ok(format string, args ...any) { fmt.Printf("ok    "+format+"\n", args...) }
@@ -95,6 +98,7 @@ func (c *checkup) upstream(ctx context.Context, o *serveOptions) {
 		resp.Body.Close()
 		_ = json.Unmarshal(b, into)
 	}
+	c.engine = info.ServerVersion
 	c.ok("daemon %s answers: Docker %s, API %s, swarm %s", o.upstream, info.ServerVersion, version.APIVersion, orDash(info.Swarm.LocalNodeState))
 	for _, n := range daemonNotes(info, version.APIVersion) {
 		c.note("%s", n)
@@ -193,8 +197,63 @@ func (c *checkup) policy(ctx context.Context, o *serveOptions) {
 	} else {
 		c.ok("policy %s (revision %s) compiles and its %d tests pass", where, set.Revision, len(results))
 	}
-	c.note("endpoints the policy allows for a plain request: %s", strings.Join(allowedEndpoints(ctx, set), ", "))
+	allowed := allowedEndpoints(ctx, set)
+	c.note("endpoints the policy allows for a plain request: %s", strings.Join(allowed, ", "))
+	if flawed := archiveFlaws(c.engine, allowed); len(flawed) > 0 {
+		c.bad(fmt.Sprintf("the policy allows %s, and the daemon is Docker %s: before %s a job's container can use these endpoints' published flaws to reach the host (CVE-2026-41567, CVE-2026-41568, CVE-2026-42306)", strings.Join(flawed, ", "), c.engine, archiveFixedIn),
+			"take them out of endpoints.allow_extra, or upgrade Docker Engine to "+archiveFixedIn+" or later")
+	}
 	c.mountRoots(ctx, set)
+}
+
+// The archive endpoints (docker cp) have published flaws in Docker Engine
+// before 29.5.1 with which a container's own processes reach the host:
+// races in their mount set-up, and a decompressor taken from the
+// container's files (docs/threat-model.md).
+const archiveFixedIn = "29.5.1"
+
+var archiveEndpoints = []string{"container.archive_get", "container.archive_put", "container.archive_stat"}
+
+// archiveFlaws is the archive endpoints among allowed when engine is a
+// Docker version before archiveFixedIn; none when the daemon did not say.
+func archiveFlaws(engine string, allowed []string) []string {
+	if engine == "" || !engineBefore(engine, archiveFixedIn) {
+		return nil
+	}
+	var out []string
+	for _, e := range allowed {
+		if slices.Contains(archiveEndpoints, e) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// engineBefore compares Docker versions as numbers, major.minor.patch,
+// ignoring a distribution's suffix ("20.10.24+dfsg1"). A version it cannot
+// read counts as before: the check errs towards saying so.
+func engineBefore(version, fixed string) bool {
+	have, ok := engineNumbers(version)
+	want, _ := engineNumbers(fixed)
+	if !ok {
+		return true
+	}
+	return slices.Compare(have, want) < 0
+}
+
+func engineNumbers(v string) ([]int, bool) {
+	v, _, _ = strings.Cut(v, "+")
+	v, _, _ = strings.Cut(v, "-")
+	parts := strings.Split(v, ".")
+	out := make([]int, 3)
+	for i := 0; i < len(parts) && i < 3; i++ {
+		n, err := strconv.Atoi(parts[i])
+		if err != nil {
+			return nil, false
+		}
+		out[i] = n
+	}
+	return out, len(parts) > 0
 }
 
 // allowedEndpoints asks the policy about each route with a bare request.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -39,6 +40,30 @@ func TestDaemonNotesNameWhatTheDaemonsConfigurationMeansForThePolicy(t *testing.
 				if !strings.Contains(got[i], w) {
 					t.Errorf("note %d = %q, want it to say %q", i, got[i], w)
 				}
+			}
+		})
+	}
+}
+
+func TestArchiveEndpointsAreFlaggedOnDaemonsBeforeTheirFix(t *testing.T) {
+	cases := []struct {
+		name    string
+		engine  string
+		allowed []string
+		want    []string
+	}{
+		{"a Debian 20.10 daemon with docker cp allowed is flagged", "20.10.24+dfsg1", []string{"container.archive_put", "system.ping"}, []string{"container.archive_put"}},
+		{"the release with the fix is not", "29.5.1", []string{"container.archive_get"}, nil},
+		{"versions compare as numbers, not text", "29.10.0", []string{"container.archive_get"}, nil},
+		{"the release before the fix is", "29.5.0", []string{"container.archive_stat"}, []string{"container.archive_stat"}},
+		{"a policy without the endpoints passes on any daemon", "28.5.2", []string{"container.create", "system.ping"}, nil},
+		{"a version doctor cannot read counts as before the fix", "master-dev", []string{"container.archive_put"}, []string{"container.archive_put"}},
+		{"without the daemon's answer nothing is checked", "", []string{"container.archive_put"}, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := archiveFlaws(c.engine, c.allowed); !slices.Equal(got, c.want) {
+				t.Fatalf("archiveFlaws(%q, %v) = %v, want %v", c.engine, c.allowed, got, c.want)
 			}
 		})
 	}
