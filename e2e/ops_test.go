@@ -242,6 +242,23 @@ func TestDoctor(t *testing.T) {
 			t.Fatalf("Docker %s (before the fix: %v): doctor flagged docker cp %v, exit error %v:\n%s", v.Version, before, flagged, err, out)
 		}
 	})
+	t.Run("a port a service here listens on, that a job could take, is named", func(t *testing.T) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		port := ln.Addr().(*net.TCPAddr).Port
+		out, err := xcsproxy(t, append(good(t.TempDir()), "--policies", policyDir(t, testConfig()))...)
+		if err != nil {
+			t.Fatalf("doctor: %v\n%s", err, out)
+		}
+		_, rest, _ := strings.Cut(out, "TCP ports ")
+		named, _, _ := strings.Cut(rest, " are listened on here")
+		if !slices.Contains(strings.Split(named, ", "), fmt.Sprint(port)) {
+			t.Fatalf("doctor does not name port %d, which this test listens on:\n%s", port, out)
+		}
+	})
 	t.Run("each mount root says whether a symlink under it would be followed", func(t *testing.T) {
 		dir := t.TempDir()
 		// plain lies in a directory anyone may write, where a rename could

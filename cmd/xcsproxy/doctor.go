@@ -204,6 +204,7 @@ func (c *checkup) policy(ctx context.Context, o *serveOptions) {
 			"take them out of endpoints.allow_extra, or upgrade Docker Engine to "+archiveFixedIn+" or later")
 	}
 	c.mountRoots(ctx, set)
+	c.publishablePorts(ctx, set)
 }
 
 // The archive endpoints (docker cp) have published flaws in Docker Engine

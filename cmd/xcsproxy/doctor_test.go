@@ -68,3 +68,16 @@ func TestArchiveEndpointsAreFlaggedOnDaemonsBeforeTheirFix(t *testing.T) {
 		})
 	}
 }
+
+func TestListeningPortsAreReadFromTheKernelsTables(t *testing.T) {
+	const table = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 0100007F:1538 00000000:0000 0A 00000000:00000000 00:00000000 00000000   106        0 2214 1 0000000000000000 100 0 0 10 0
+   1: 00000000:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 2300 1 0000000000000000 100 0 0 10 0
+   2: 0100007F:1538 0100007F:D2F0 01 00000000:00000000 00:00000000 00000000   106        0 2400 1 0000000000000000 20 4 30 10 -1
+   3: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1800 1 0000000000000000 100 0 0 10 0
+`
+	got := parseListening(table)
+	if want := []int{5432, 8080, 22}; !slices.Equal(got, want) {
+		t.Fatalf("listening ports %v, want %v (an established connection is not one)", got, want)
+	}
+}
