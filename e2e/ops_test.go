@@ -254,7 +254,7 @@ func TestDoctor(t *testing.T) {
 			t.Fatalf("doctor: %v\n%s", err, out)
 		}
 		_, rest, _ := strings.Cut(out, "TCP ports ")
-		named, _, _ := strings.Cut(rest, " are listened on here")
+		named, _, _ := strings.Cut(rest, " are listened on in")
 		if !slices.Contains(strings.Split(named, ", "), fmt.Sprint(port)) {
 			t.Fatalf("doctor does not name port %d, which this test listens on:\n%s", port, out)
 		}

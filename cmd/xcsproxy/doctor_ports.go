@@ -33,10 +33,10 @@ func (c *checkup) publishablePorts(ctx context.Context, set *policy.Set) {
 		}
 	}
 	if len(open) == 0 {
-		c.ok("no TCP port at or above ports.min_host_port (%d) is listened on here", min)
+		c.ok("no TCP port at or above ports.min_host_port (%d) is listened on in doctor's network namespace", min)
 		return
 	}
-	c.note("TCP ports %s are listened on here, and are at or above ports.min_host_port (%d): a job may publish any of them while it is free (the service there restarting, say) and take the connections meant for it; raise ports.min_host_port above the ports this host's own services use",
+	c.note("TCP ports %s are listened on in doctor's network namespace (the host's, unless doctor runs in a container), at or above ports.min_host_port (%d): a job may publish any of them while it is free (the service there restarting, say) and take the connections meant for it; raise ports.min_host_port above the ports this host's own services use",
 		joinPorts(open), min)
 }
 
