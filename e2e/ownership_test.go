@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bufio"
+	"context"
 	"encoding/base64"
 	"fmt"
 	"net/http"
@@ -169,6 +170,18 @@ func TestAllowedNetworkAndVolumeEndpointsReachOnlyWhatXcsproxyCreated(t *testing
 	}
 	dev := routeDevice(t, inside)
 	docker.NetworkRemove(ctx, chosen.ID)
+	// The control, straight on the daemon: a configuration network is made,
+	// and a network from it (with macvlan, the host interface comes so).
+	configOnly := fmt.Sprintf("xcs-config-control-%d", stamp)
+	if _, err := docker.NetworkCreate(ctx, configOnly, network.CreateOptions{ConfigOnly: true}); err != nil {
+		t.Fatalf("control: a configuration network: %v", err)
+	}
+	t.Cleanup(func() { docker.NetworkRemove(context.Background(), configOnly) })
+	fromConfig, err := docker.NetworkCreate(ctx, fmt.Sprintf("xcs-from-control-%d", stamp), network.CreateOptions{ConfigFrom: &network.ConfigReference{Network: configOnly}})
+	if err != nil {
+		t.Fatalf("control: a network from a configuration network: %v", err)
+	}
+	docker.NetworkRemove(ctx, fromConfig.ID)
 	if dev != "br-"+chosen.ID[:12] {
 		t.Fatalf("control: with a network on %s the host routes %s through %s, not the network's bridge", routed, inside, dev)
 	}
@@ -197,7 +210,18 @@ func TestAllowedNetworkAndVolumeEndpointsReachOnlyWhatXcsproxyCreated(t *testing
 			body: fmt.Sprintf(`{"Name":"xcs-docker0-%d","Options":{"com.docker.network.bridge.name":"docker0"}}`, stamp), reason: "network option com.docker.network.bridge.name is not allowed"},
 		{name: "making a network on a subnet that takes the host's route to the addresses in it", method: "POST", path: "/networks/create",
 			body: fmt.Sprintf(`{"Name":"xcs-routed-%d","IPAM":{"Config":[{"Subnet":%q}]}}`, stamp, routed), reason: "IPAM.Config Subnet " + routed + " is not allowed"},
+		{name: "making a configuration network, which carries the host interface macvlan uses", method: "POST", path: "/networks/create",
+			body: fmt.Sprintf(`{"Name":"xcs-config-%d","ConfigOnly":true}`, stamp), reason: "configuration networks carry the host interfaces"},
+		{name: "making a network from another network's configuration", method: "POST", path: "/networks/create",
+			body: fmt.Sprintf(`{"Name":"xcs-from-%d","ConfigFrom":{"Network":%q}}`, stamp, configOnly), reason: "configuration networks carry the host interfaces"},
+		{name: "making a network whose addresses an IPAM plugin hands out", method: "POST", path: "/networks/create",
+			body: fmt.Sprintf(`{"Name":"xcs-ipam-%d","IPAM":{"Driver":"some-plugin"}}`, stamp), reason: "IPAM driver some-plugin is not allowed"},
 	})
+	for _, name := range []string{"xcs-config-", "xcs-from-", "xcs-ipam-"} {
+		if _, err := docker.NetworkInspect(ctx, fmt.Sprint(name, stamp), network.InspectOptions{}); err == nil {
+			t.Errorf("the refused network %s%d exists", name, stamp)
+		}
+	}
 	if dev := routeDevice(t, inside); strings.HasPrefix(dev, "br-") {
 		t.Errorf("after the refused network the host routes %s through %s", inside, dev)
 	}
