@@ -239,7 +239,7 @@ func TestManagedContainerStillRefusesExecAndHostConfigOnStart(t *testing.T) {
 func TestImagesAreJudgedByWhatTheDaemonWouldRun(t *testing.T) {
 	ctx := ctxFor(t, 2*time.Minute)
 	const evil = "xcsproxy-evil/tool:latest"
-	if err := importImage(ctx, filepath.Join(filepath.Dir(binary), "tool"), evil, map[string]string{"purpose": "not allowed"}); err != nil {
+	if err := importImage(ctx, evil, map[string]string{"purpose": "not allowed"}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { docker.ImageRemove(ctxFor(t, time.Minute), evil, imageRemoveForce()) })
@@ -431,7 +431,7 @@ func TestAnExistingVolumeIsJudgedByWhatItReallyBinds(t *testing.T) {
 // it with a name images.allow does not list; it returns the image's id.
 func twoNamedImage(t *testing.T, ctx context.Context, allowed, other string) string {
 	t.Helper()
-	if err := importImage(ctx, filepath.Join(filepath.Dir(binary), "tool"), allowed, map[string]string{"purpose": allowed}); err != nil {
+	if err := importImage(ctx, allowed, map[string]string{"purpose": allowed}); err != nil {
 		t.Fatal(err)
 	}
 	if err := docker.ImageTag(ctx, allowed, other); err != nil {

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -23,7 +22,7 @@ import (
 func TestAContainerGetsNoGPUsFromItsEnvironmentUnlessGPUsAreAllowed(t *testing.T) {
 	ctx := ctxFor(t, 2*time.Minute)
 	cuda := fmt.Sprintf("xcsproxy-e2e/cuda-like:%d", time.Now().UnixNano())
-	if err := importImage(ctx, filepath.Join(filepath.Dir(binary), "tool"), cuda, nil, "ENV NVIDIA_VISIBLE_DEVICES=all"); err != nil {
+	if err := importImage(ctx, cuda, nil, "ENV NVIDIA_VISIBLE_DEVICES=all"); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { docker.ImageRemove(ctxFor(t, time.Minute), cuda, imageRemoveForce()) })

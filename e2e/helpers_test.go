@@ -322,3 +322,14 @@ func routeDevice(t *testing.T, ip string) string {
 	t.Fatalf("ip route get %s names no device: %s", ip, out)
 	return ""
 }
+
+// removeBuiltImage removes, when the test ends, the image a build's answer
+// names (the classic builder's and BuildKit's answers both carry its id
+// as "aux":{"ID":...}).
+func removeBuiltImage(t *testing.T, answer string) {
+	t.Helper()
+	if _, rest, ok := strings.Cut(answer, `"aux":{"ID":"`); ok {
+		id, _, _ := strings.Cut(rest, `"`)
+		t.Cleanup(func() { docker.ImageRemove(context.Background(), id, imageRemoveForce()) })
+	}
+}

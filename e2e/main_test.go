@@ -29,6 +29,7 @@ var (
 	// directories; the test config allows binds under them.
 	archiveRoot, buildRoot string
 	binary                 string         // the built xcsproxy
+	toolBinary             string         // the static test tool images are made of
 	docker                 *client.Client // straight to the daemon, for setup and checks
 )
 
@@ -77,8 +78,8 @@ func setup(dir string) error {
 	if out, err := exec.Command("go", "build", "-race", "-o", binary, "../cmd/xcsproxy").CombinedOutput(); err != nil {
 		return fmt.Errorf("building xcsproxy: %v\n%s", err, out)
 	}
-	tool := filepath.Join(dir, "tool")
-	build := exec.Command("go", "build", "-o", tool, "./testdata/tool")
+	toolBinary = filepath.Join(dir, "tool")
+	build := exec.Command("go", "build", "-o", toolBinary, "./testdata/tool")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		return fmt.Errorf("building test tool: %v\n%s", err, out)
@@ -93,14 +94,14 @@ func setup(dir string) error {
 	if _, err := docker.Ping(ctx); err != nil {
 		return fmt.Errorf("no Docker daemon at /var/run/docker.sock (run .ci/run, which installs and starts one): %w", err)
 	}
-	return importImage(ctx, tool, testImage, nil)
+	return importImage(ctx, testImage, nil)
 }
 
 // importImage makes an image from the tool binary: /bin/tool plus one
 // symlink per command name, with labels and any other Dockerfile changes
 // (ENV ...) set at import.
-func importImage(ctx context.Context, tool, ref string, labels map[string]string, changes ...string) error {
-	bin, err := os.ReadFile(tool)
+func importImage(ctx context.Context, ref string, labels map[string]string, changes ...string) error {
+	bin, err := os.ReadFile(toolBinary)
 	if err != nil {
 		return err
 	}

@@ -135,11 +135,7 @@ func TestABuildsStepsGetNoNetworkToForgePacketsOn(t *testing.T) {
 		t.Helper()
 		buildContext := tarOf(t, map[string]string{"Dockerfile": "FROM " + testImage + "\nRUN raw\n"})
 		status, out := send(t, hc, attack{method: "POST", path: "/build?rm=1&forcerm=1" + query, contentType: "application/x-tar", body: buildContext})
-		// A build's output names the image it made; it is removed here.
-		if _, rest, ok := strings.Cut(out, `"aux":{"ID":"`); ok {
-			id, _, _ := strings.Cut(rest, `"`)
-			t.Cleanup(func() { docker.ImageRemove(context.Background(), id, imageRemoveForce()) })
-		}
+		removeBuiltImage(t, out)
 		return status, out
 	}
 	// The control, straight on the daemon: the step opens a raw socket on

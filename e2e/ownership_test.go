@@ -81,7 +81,7 @@ func TestEventsThroughXcsproxyShowOnlyManagedContainers(t *testing.T) {
 func TestEditingConfigYAMLTakesEffectWithoutARestart(t *testing.T) {
 	ctx := ctxFor(t, time.Minute)
 	const other = "xcsproxy-other/tool:latest"
-	if err := importImage(ctx, filepath.Join(filepath.Dir(binary), "tool"), other, nil); err != nil {
+	if err := importImage(ctx, other, nil); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { docker.ImageRemove(ctxFor(t, time.Minute), other, imageRemoveForce()) })
@@ -370,7 +370,7 @@ func TestAllowedSecretAndConfigEndpointsReachOnlyWhatXcsproxyCreated(t *testing.
 func TestAnImageCannotMakeItsContainersXcsproxys(t *testing.T) {
 	ctx := ctxFor(t, 2*time.Minute)
 	const marked = "xcsproxy-e2e/marked:latest" // under the allowed pattern
-	if err := importImage(ctx, filepath.Join(filepath.Dir(binary), "tool"), marked, map[string]string{"org.xcsproxy.managed": "true"}); err != nil {
+	if err := importImage(ctx, marked, map[string]string{"org.xcsproxy.managed": "true"}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { docker.ImageRemove(ctxFor(t, time.Minute), marked, imageRemoveForce()) })

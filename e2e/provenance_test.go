@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -104,7 +103,7 @@ func TestABuildIsRefusedForTheImagesItsDockerfileRuns(t *testing.T) {
 	ctx := ctxFor(t, 2*time.Minute)
 	stamp := time.Now().UnixNano()
 	otherApps, secret := fmt.Sprintf("xcs-other-app-%d:1", stamp), fmt.Sprintf("pw-%d", stamp)
-	if err := importImage(ctx, filepath.Join(filepath.Dir(binary), "tool"), otherApps, nil, "ENV APP_PASSWORD="+secret); err != nil {
+	if err := importImage(ctx, otherApps, nil, "ENV APP_PASSWORD="+secret); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { docker.ImageRemove(context.Background(), otherApps, imageRemoveForce()) })
@@ -113,10 +112,7 @@ func TestABuildIsRefusedForTheImagesItsDockerfileRuns(t *testing.T) {
 	// The control, straight on the daemon.
 	daemon := &proxyProc{Sock: "/var/run/docker.sock"}
 	status, out := send(t, daemon.HTTP(), build)
-	if _, rest, ok := strings.Cut(out, `"aux":{"ID":"`); ok {
-		id, _, _ := strings.Cut(rest, `"`)
-		t.Cleanup(func() { docker.ImageRemove(context.Background(), id, imageRemoveForce()) })
-	}
+	removeBuiltImage(t, out)
 	if status != http.StatusOK || !strings.Contains(out, secret) {
 		t.Fatalf("control: straight on the daemon the build answered %d without the other application's secret:\n%s", status, out)
 	}
@@ -136,10 +132,7 @@ func TestBuildKitsOwnAPICannotBeAllowed(t *testing.T) {
 	daemon := &proxyProc{Sock: "/var/run/docker.sock"}
 	_, out := send(t, daemon.HTTP(), attack{method: "POST", path: "/build?version=2&rm=1&networkmode=host&nocache=1", contentType: "application/x-tar",
 		body: tarOf(t, map[string]string{"Dockerfile": "FROM " + testImage + "\nRUN [\"read\", \"/proc/net/dev\"]\n"})})
-	if _, rest, ok := strings.Cut(out, `"id":"moby.image.id","aux":{"ID":"`); ok {
-		id, _, _ := strings.Cut(rest, `"`)
-		t.Cleanup(func() { docker.ImageRemove(context.Background(), id, imageRemoveForce()) })
-	}
+	removeBuiltImage(t, out)
 	if !strings.Contains(buildKitOutput(out), "docker0:") {
 		t.Fatalf("control: the BuildKit step did not see the host's interfaces:\n%s", buildKitOutput(out))
 	}
