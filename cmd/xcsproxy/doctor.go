@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -230,31 +229,14 @@ func archiveFlaws(engine string, allowed []string) []string {
 	return out
 }
 
-// engineBefore compares Docker versions as numbers, major.minor.patch,
-// ignoring a distribution's suffix ("20.10.24+dfsg1"). A version it cannot
-// read counts as before: the check errs towards saying so.
+// engineBefore compares Docker versions as Docker's API versions compare,
+// past a distribution's suffix ("20.10.24+dfsg1"). A part it cannot read
+// counts as 0, so an unreadable version counts as before: the check errs
+// towards saying so.
 func engineBefore(version, fixed string) bool {
-	have, ok := engineNumbers(version)
-	want, _ := engineNumbers(fixed)
-	if !ok {
-		return true
-	}
-	return slices.Compare(have, want) < 0
-}
-
-func engineNumbers(v string) ([]int, bool) {
-	v, _, _ = strings.Cut(v, "+")
-	v, _, _ = strings.Cut(v, "-")
-	parts := strings.Split(v, ".")
-	out := make([]int, 3)
-	for i := 0; i < len(parts) && i < 3; i++ {
-		n, err := strconv.Atoi(parts[i])
-		if err != nil {
-			return nil, false
-		}
-		out[i] = n
-	}
-	return out, len(parts) > 0
+	version, _, _ = strings.Cut(version, "+")
+	version, _, _ = strings.Cut(version, "-")
+	return versions.LessThan(version, fixed)
 }
 
 // allowedEndpoints asks the policy about each route with a bare request.

@@ -40,18 +40,15 @@ func (c *checkup) publishablePorts(ctx context.Context, set *policy.Set) {
 		joinPorts(open), min)
 }
 
-// portNumber reads a number from a policy value (json.Number from OPA).
+// portNumber reads a number from a policy value (OPA's results give
+// json.Number).
 func portNumber(v any) (int, bool) {
-	switch n := v.(type) {
-	case json.Number:
-		i, err := strconv.Atoi(n.String())
-		return i, err == nil
-	case float64:
-		return int(n), true
-	case int:
-		return n, true
+	n, ok := v.(json.Number)
+	if !ok {
+		return 0, false
 	}
-	return 0, false
+	i, err := strconv.Atoi(n.String())
+	return i, err == nil
 }
 
 // listeningPorts is the sorted, distinct local ports of the sockets in
