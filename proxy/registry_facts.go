@@ -32,11 +32,8 @@ var dockerHubHosts = map[string]bool{"docker.io": true, "index.docker.io": true,
 // from a person, and the credentials belong in username and password. Only
 // the host is kept in the facts; the address could hold a password.
 func registryFacts(ac *registry.AuthConfig) map[string]any {
-	facts := func(host, problem string) map[string]any {
-		return map[string]any{"host": host, "error": problem}
-	}
 	if ac == nil || ac.ServerAddress == "" {
-		return facts("docker.io", "")
+		return hostFacts("docker.io", "")
 	}
 	address := ac.ServerAddress
 	if !strings.HasPrefix(address, "https://") && !strings.HasPrefix(address, "http://") {
@@ -45,9 +42,9 @@ func registryFacts(ac *registry.AuthConfig) map[string]any {
 	u, err := url.Parse(address)
 	switch {
 	case err != nil:
-		return facts("", "the server address is not a URL the daemon can read")
+		return hostFacts("", "the server address is not a URL the daemon can read")
 	case u.User != nil:
-		return facts("", "the server address carries a user name or password; give them as username and password instead")
+		return hostFacts("", "the server address carries a user name or password; give them as username and password instead")
 	}
 	return registryHostFacts(u.Host, "the server address names no registry host")
 }
@@ -57,13 +54,18 @@ func registryFacts(ac *registry.AuthConfig) map[string]any {
 // host no images.allow pattern could name, the problem.
 func registryHostFacts(host, problem string) map[string]any {
 	if !registryHost.MatchString(host) {
-		return map[string]any{"host": "", "error": problem}
+		return hostFacts("", problem)
 	}
 	host = strings.ToLower(host)
 	if dockerHubHosts[host] {
 		host = "docker.io"
 	}
-	return map[string]any{"host": host, "error": ""}
+	return hostFacts(host, "")
+}
+
+// hostFacts is the registry facts' shape: the host, or the problem.
+func hostFacts(host, problem string) map[string]any {
+	return map[string]any{"host": host, "error": problem}
 }
 
 // searchRegistryFacts says which registry an image search (GET
