@@ -33,10 +33,14 @@ type environment struct {
 	auditLog  string
 	adminAddr string
 	cmd       *exec.Cmd
-	docker    *client.Client
-	pingCPU   []float64 // µs of xcsproxy CPU per ping, one per round
-	cycleCPU  []float64 // ms of xcsproxy CPU per CS cycle at 8 clients, one per round
-	kept      []string  // containers kept for the whole run, removed by close
+	bin       string // the xcsproxy binary the run built
+	policies  string // the run's policy directory
+	// references are the processes behind --reference's targets.
+	references []*exec.Cmd
+	docker     *client.Client
+	pingCPU    []float64 // µs of xcsproxy CPU per ping, one per round
+	cycleCPU   []float64 // ms of xcsproxy CPU per CS cycle at 8 clients, one per round
+	kept       []string  // containers kept for the whole run, removed by close
 	// The Container Service's mount roots for the run: a session directory
 	// in the archive, and the build root jobs get output directories in.
 	archiveRoot, buildRoot, session string
@@ -97,27 +101,63 @@ func setup(ctx context.Context) (*environment, error) {
 	}
 	env.adminAddr = l.Addr().String()
 	l.Close()
-	env.cmd = exec.Command(bin, "serve", "--listen", "unix://"+env.proxySock, "--policies", pol,
-		"--audit-log", env.auditLog, "--log-level", "warn", "--log-format", "json",
-		"--admin-listen", env.adminAddr, "--audit-sync", auditSync)
-	env.cmd.Stderr = os.Stderr
-	if err := env.cmd.Start(); err != nil {
+	env.bin, env.policies = bin, pol
+	env.cmd, err = env.startXcsproxy(env.proxySock, "--audit-log", env.auditLog, "--admin-listen", env.adminAddr, "--audit-sync", auditSync)
+	if err != nil {
+		env.close()
 		return nil, err
 	}
-	hc := unixClient(env.proxySock, 1)
+	return env, nil
+}
+
+// startXcsproxy serves the run's policy on sock, with extra flags, and
+// returns once it answers a ping.
+func (e *environment) startXcsproxy(sock string, extra ...string) (*exec.Cmd, error) {
+	args := append([]string{"serve", "--listen", "unix://" + sock, "--policies", e.policies, "--log-level", "warn", "--log-format", "json"}, extra...)
+	cmd := exec.Command(e.bin, args...)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	if err := awaitPing(sock); err != nil {
+		stop(cmd)
+		return nil, fmt.Errorf("xcsproxy did not come up on %s: %w", sock, err)
+	}
+	return cmd, nil
+}
+
+// awaitPing waits up to 15 seconds for a 200 to GET /_ping on sock.
+func awaitPing(sock string) error {
+	hc := unixClient(sock, 1)
 	for deadline := time.Now().Add(15 * time.Second); ; {
 		resp, err := hc.Get("http://docker/_ping")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
-				return env, nil
+				return nil
 			}
+			err = fmt.Errorf("status %d", resp.StatusCode)
 		}
 		if time.Now().After(deadline) {
-			env.close()
-			return nil, fmt.Errorf("xcsproxy did not come up: %v", err)
+			return err
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// stop interrupts a process the run started and waits up to 10 seconds
+// for it to end before killing it.
+func stop(cmd *exec.Cmd) {
+	if cmd == nil || cmd.Process == nil {
+		return
+	}
+	cmd.Process.Signal(os.Interrupt)
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
 	}
 }
 
@@ -127,15 +167,9 @@ func (e *environment) close() {
 			fmt.Fprintf(os.Stderr, "bench: removing container %s: %v\n", id[:12], err)
 		}
 	}
-	if e.cmd != nil && e.cmd.Process != nil {
-		e.cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { e.cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			e.cmd.Process.Kill()
-		}
+	stop(e.cmd)
+	for _, r := range e.references {
+		stop(r)
 	}
 	if e.hardened {
 		exec.Command("umount", "-l", e.buildRoot).Run()

@@ -25,6 +25,7 @@ func (p *peerFlags) String() string     { return strings.Join(*p, ",") }
 func (p *peerFlags) Set(v string) error { *p = append(*p, v); return nil }
 
 func main() {
+	serveRelayIfAsked()
 	var peers peerFlags
 	rounds := flag.Int("rounds", 3, "interleaved rounds; medians are reported")
 	dur := flag.Duration("duration", 3*time.Second, "length of each throughput measurement")
@@ -35,6 +36,7 @@ func main() {
 	soakFor := flag.Duration("soak", 0, "instead of the scenarios: run the mixed Container Service workload from 32 clients this long")
 	soakEvery := flag.Duration("soak-every", time.Minute, "reporting interval of --soak")
 	flag.Var(&peers, "peer", "NAME=unix:///path of another proxy to measure (repeatable)")
+	reference := flag.Bool("reference", false, "also measure a relay that parses nothing (any proxy's floor here) and xcsproxy with its audit log off")
 	flag.Parse()
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Hour)
@@ -60,6 +62,15 @@ func main() {
 			os.Exit(2)
 		}
 		targets = append(targets, target{name: name, sock: strings.TrimPrefix(addr, "unix://")})
+	}
+	if *reference {
+		refs, err := env.startReferences()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench --reference:", err)
+			env.close()
+			os.Exit(1)
+		}
+		targets = append(targets, refs...)
 	}
 	results := run(ctx, env, targets, scenarios(env, *dur, *logMB, *only), *rounds)
 	results = append(results, env.processFigures()...)
