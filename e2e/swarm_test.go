@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/swarm"
 )
 
@@ -265,4 +266,82 @@ func clientsRootCA(t *testing.T) (certPEM, keyPEM string) {
 		t.Fatal(err)
 	}
 	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})), string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}))
+}
+
+// A swarm's ingress network carries every published port of every service
+// on it, other applications' too. The swarm makes one at init; where an
+// operator removed it, the daemon makes a client's network the ingress.
+// Where a site allows network.create, xcsproxy refuses that network.
+func TestAClientCannotMakeTheSwarmsIngressNetwork(t *testing.T) {
+	ctx := ctxFor(t, 2*time.Minute)
+	joinSwarm(t)
+	removeIngress(t)
+	stamp := time.Now().UnixNano()
+
+	// The control, straight on the daemon: with no ingress, a client's
+	// overlay network asking to be it becomes the swarm's ingress.
+	control, err := docker.NetworkCreate(ctx, fmt.Sprintf("xcs-ingress-control-%d", stamp), network.CreateOptions{Driver: "overlay", Ingress: true})
+	if err != nil {
+		t.Fatalf("control: an ingress network straight on the daemon: %v", err)
+	}
+	made, err := docker.NetworkInspect(ctx, control.ID, network.InspectOptions{})
+	if err != nil || !made.Ingress {
+		t.Fatalf("control: the network made is not the swarm's ingress (inspect error %v)", err)
+	}
+	removeIngress(t)
+
+	p := startProxy(t, "--policies", policyDir(t, testConfig("network.create")))
+	name := fmt.Sprintf("xcs-ingress-%d", stamp)
+	runAttacks(t, p, []attack{
+		{name: "making the swarm's ingress network", method: "POST", path: "/networks/create",
+			body: fmt.Sprintf(`{"Name":%q,"Driver":"overlay","Ingress":true}`, name), reason: "an ingress network is not allowed"},
+	})
+	// The state snapshot leaves swarm's own ingress out; look for it.
+	if ingress := ingressNetworks(t); len(ingress) > 0 {
+		t.Errorf("after the refused create the swarm has an ingress network: %v", ingress)
+	}
+}
+
+// removeIngress removes the swarm's ingress network for the test, and puts
+// one back after it where the swarm outlives the test.
+func removeIngress(t *testing.T) {
+	t.Helper()
+	ctx := ctxFor(t, time.Minute)
+	for _, id := range ingressNetworks(t) {
+		if err := docker.NetworkRemove(ctx, id); err != nil {
+			t.Fatalf("removing the swarm's ingress network: %v", err)
+		}
+	}
+	// The swarm's manager takes a network away in the background.
+	for deadline := time.Now().Add(30 * time.Second); len(ingressNetworks(t)) > 0; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the swarm's ingress network is still listed 30 seconds after its removal")
+		}
+	}
+	t.Cleanup(func() {
+		ctx := ctxFor(t, time.Minute)
+		info, err := docker.Info(ctx)
+		if err != nil || info.Swarm.LocalNodeState != swarm.LocalNodeStateActive || len(ingressNetworks(t)) > 0 {
+			return
+		}
+		if _, err := docker.NetworkCreate(ctx, "ingress", network.CreateOptions{Driver: "overlay", Ingress: true}); err != nil {
+			t.Errorf("putting the swarm's ingress network back: %v", err)
+		}
+	})
+}
+
+// ingressNetworks are the ids of the daemon's ingress networks.
+func ingressNetworks(t *testing.T) []string {
+	t.Helper()
+	nets, err := docker.NetworkList(ctxFor(t, time.Minute), network.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, n := range nets {
+		if n.Ingress {
+			ids = append(ids, n.ID)
+		}
+	}
+	return ids
 }
