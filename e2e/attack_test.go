@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -365,6 +366,58 @@ func otherStacksSecretAndConfig(t *testing.T) (secretID, secretName, configID, c
 	}
 	t.Cleanup(func() { docker.ConfigRemove(ctxFor(t, time.Minute), cfg.ID) })
 	return secret.ID, secretName, cfg.ID, configName
+}
+
+// A unix socket under an allowed root is a door to whatever listens on
+// it: bound into a job, it reaches that service past the job's network
+// settings. The Docker socket is refused under any path or alias; any
+// other socket a bind names is refused too.
+func TestABindOfAHostServicesSocketIsRefused(t *testing.T) {
+	ctx := ctxFor(t, 2*time.Minute)
+	sock := filepath.Join(jobDir(t, "socket"), "service.sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	const answer = "a host service answers"
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			io.WriteString(c, answer)
+			c.Close()
+		}
+	}()
+	body := fmt.Sprintf(`{"Image":%q,"Cmd":["dial","/s"],"Labels":{%q:"socket"},"HostConfig":{"Binds":[%q],"NetworkMode":"none"}}`, testImage, testLabel, sock+":/s:ro")
+
+	// The control, straight on the daemon: a job with no network, the
+	// socket bound read-only, talks to the host's service.
+	var cfg struct {
+		container.Config
+		HostConfig *container.HostConfig
+	}
+	if err := json.Unmarshal([]byte(body), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	c, err := docker.ContainerCreate(ctx, &cfg.Config, cfg.HostConfig, nil, nil, "")
+	if err != nil {
+		t.Fatalf("control: %v", err)
+	}
+	t.Cleanup(func() { docker.ContainerRemove(ctxFor(t, time.Minute), c.ID, containerRemoveForce()) })
+	if err := docker.ContainerStart(ctx, c.ID, container.StartOptions{}); err != nil {
+		t.Fatalf("control: %v", err)
+	}
+	if out := containerOutput(t, ctx, c.ID); out != answer {
+		t.Fatalf("control: the job read %q through the bound socket, want %q", out, answer)
+	}
+
+	p := startProxy(t)
+	runAttacks(t, p, []attack{
+		{name: "binding a host service's socket from an allowed root", method: "POST", path: "/containers/create", body: body, reason: "mounts a socket"},
+	})
 }
 
 // With nested roots in mounts.allow the deepest root a path lies in decides:

@@ -111,7 +111,7 @@ func importImage(ctx context.Context, ref string, labels map[string]string, chan
 	tw.WriteHeader(&tar.Header{Name: "tmp/", Typeflag: tar.TypeDir, Mode: 0o1777})
 	tw.WriteHeader(&tar.Header{Name: "bin/tool", Mode: 0o755, Size: int64(len(bin))})
 	tw.Write(bin)
-	for _, name := range []string{"echo", "cat", "read", "sleep", "tick", "both", "err", "sh", "plant", "mknod", "euid", "raw"} {
+	for _, name := range []string{"echo", "cat", "read", "sleep", "tick", "both", "err", "sh", "plant", "mknod", "euid", "raw", "dial"} {
 		tw.WriteHeader(&tar.Header{Name: "bin/" + name, Typeflag: tar.TypeSymlink, Linkname: "tool"})
 	}
 	if err := tw.Close(); err != nil {

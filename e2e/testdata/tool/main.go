@@ -1,12 +1,14 @@
 // Command tool is the one binary inside the e2e test image. It acts by the
 // name it is called under (busybox style): echo, cat, read, sleep, tick, both,
 // err, sh, plant, mknod and euid for what a job running as root can leave on
-// the host, and raw for what it can send on its network.
+// the host, raw for what it can send on its network, and dial for what a
+// host service's socket answers it.
 package main
 
 import (
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -72,6 +74,15 @@ func run(name string, args []string) int {
 		}
 		syscall.Close(fd)
 		fmt.Println("raw socket open")
+	case "dial":
+		// dial SOCKET: what a unix socket's listener says on connecting.
+		c, err := net.Dial("unix", first(args, ""))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer c.Close()
+		io.Copy(os.Stdout, c)
 	case "euid":
 		fmt.Printf("euid %d\n", os.Geteuid())
 	case "sleep":
