@@ -310,6 +310,33 @@ func TestRedactionDropsSecretContentBuildArgumentsAndImageChanges(t *testing.T) 
 	}
 }
 
+func TestRedactionDropsTheWordAfterASecretFlag(t *testing.T) {
+	cases := []struct {
+		name        string
+		cmd, logged []any
+	}{
+		{"a password as the element after its flag", []any{"tool", "--password", "p4ss", "--threads", "4"}, []any{"tool", "--password", Redacted, "--threads", "4"}},
+		{"a token in a shell line", []any{"/bin/sh", "-c", "tool --api-token p4ss --threads 4"}, []any{"/bin/sh", "-c", "tool --api-token " + Redacted + " --threads 4"}},
+		{"a quoted secret with spaces in a shell line", []any{"/bin/sh", "-c", "tool  --secret 'p4ss word'\t-v"}, []any{"/bin/sh", "-c", "tool  --secret " + Redacted + "\t-v"}},
+		{"a flag with no secret-looking name", []any{"tool", "--threads", "4", "-c", "x"}, []any{"tool", "--threads", "4", "-c", "x"}},
+		{"a secret flag with nothing after it", []any{"tool", "--password"}, []any{"tool", "--password"}},
+		{"a value already redacted", []any{"tool", "--password", Redacted}, []any{"tool", "--password", Redacted}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			in := map[string]any{"request": map[string]any{"body": map[string]any{"Cmd": c.cmd}}}
+			changes := fmt.Sprint(c.cmd) != fmt.Sprint(c.logged)
+			if NeedsRedaction(in, nil) != changes {
+				t.Errorf("NeedsRedaction(%q) = %v", c.cmd, !changes)
+			}
+			got := RedactInput(in, nil)["request"].(map[string]any)["body"].(map[string]any)["Cmd"]
+			if fmt.Sprint(got) != fmt.Sprint(c.logged) {
+				t.Errorf("logged %q, want %q", got, c.logged)
+			}
+		})
+	}
+}
+
 func TestRedactionDropsTheValueOfASecretAssignmentInAnyString(t *testing.T) {
 	cases := []struct {
 		name, value, logged string

@@ -93,6 +93,12 @@ func redactValue(v any, key string, extra []string) any {
 	case []any:
 		l := make([]any, len(t))
 		for i, e := range t {
+			if i > 0 && flagTakesSecret(t[i-1]) {
+				if _, ok := e.(string); ok {
+					l[i] = Redacted
+					continue
+				}
+			}
 			l[i] = redactValue(e, key, extra)
 		}
 		return l
@@ -104,6 +110,9 @@ func redactValue(v any, key string, extra []string) any {
 		}
 		if holdsSecretAssignment(t) {
 			t = redactAssignments(t)
+		}
+		if holdsSecretFlagWord(t) {
+			t = redactFlagWords(t)
 		}
 		return t
 	default:
@@ -196,18 +205,23 @@ func needsRedaction(v any, extra []string) bool {
 			}
 		}
 	case []any:
-		for _, e := range t {
+		for i, e := range t {
+			if i > 0 && flagTakesSecret(t[i-1]) {
+				if s, ok := e.(string); ok && s != Redacted {
+					return true
+				}
+			}
 			if needsRedaction(e, extra) {
 				return true
 			}
 		}
 	case string:
-		return containsExtra(t, extra) || holdsSecretAssignment(t)
+		return containsExtra(t, extra) || holdsSecretAssignment(t) || holdsSecretFlagWord(t)
 	// The typed maps a caller may pass instead of their generic copies (route
 	// parameters, query strings) are judged as those copies would be.
 	case map[string]string:
 		for k, val := range t {
-			if strings.EqualFold(k, "Env") || wholeSecretKey(k) || val != "" && secretKey(k) || containsExtra(val, extra) || holdsSecretAssignment(val) {
+			if strings.EqualFold(k, "Env") || wholeSecretKey(k) || val != "" && secretKey(k) || containsExtra(val, extra) || holdsSecretAssignment(val) || holdsSecretFlagWord(val) {
 				return true
 			}
 		}
@@ -217,7 +231,7 @@ func needsRedaction(v any, extra []string) bool {
 				return true
 			}
 			for _, val := range vals {
-				if containsExtra(val, extra) || holdsSecretAssignment(val) {
+				if containsExtra(val, extra) || holdsSecretAssignment(val) || holdsSecretFlagWord(val) {
 					return true
 				}
 			}
@@ -260,4 +274,82 @@ func redactAssignments(s string) string {
 		}
 	}
 	return strings.Join(parts, ",")
+}
+
+// A command line may also carry a secret as a flag and the word after it:
+// the elements "--password", "p" of a Cmd, or "tool --api-token p" in a
+// shell line. A word that starts with "-", holds no "=" and whose name
+// looks secret loses the word after it. Like the assignments above, this
+// errs on the side of the log: "--bypass x" loses its x.
+
+func secretFlag(word string) bool {
+	return len(word) > 1 && word[0] == '-' && strings.IndexByte(word, '=') < 0 && secretKey(word)
+}
+
+// flagTakesSecret reports whether an element of a list is such a flag, so
+// that the element after it is a secret.
+func flagTakesSecret(v any) bool {
+	s, ok := v.(string)
+	return ok && secretFlag(s)
+}
+
+// holdsSecretFlagWord reports whether a string holds such a flag followed
+// by a word not yet redacted.
+func holdsSecretFlagWord(s string) bool {
+	if strings.IndexByte(s, '-') < 0 {
+		return false
+	}
+	return scanFlagWords(s, nil)
+}
+
+// redactFlagWords replaces the word after each such flag, keeping the
+// string's spacing.
+func redactFlagWords(s string) string {
+	var b strings.Builder
+	scanFlagWords(s, &b)
+	return b.String()
+}
+
+// scanFlagWords walks the words of s (split at ASCII white space, as a
+// shell splits them), reports whether a secret flag is followed by a word
+// other than Redacted, and writes s with those words redacted to out when
+// it is not nil.
+func scanFlagWords(s string, out *strings.Builder) (found bool) {
+	afterFlag := false
+	for i := 0; i < len(s); {
+		if asciiSpace(s[i]) {
+			if out != nil {
+				out.WriteByte(s[i])
+			}
+			i++
+			continue
+		}
+		end := i
+		if afterFlag && (s[i] == '\'' || s[i] == '"') {
+			// A quoted secret may hold spaces: it runs to its closing quote.
+			if closing := strings.IndexByte(s[i+1:], s[i]); closing >= 0 {
+				end = i + 1 + closing + 1
+			}
+		}
+		for end < len(s) && !asciiSpace(s[end]) {
+			end++
+		}
+		word := s[i:end]
+		secret := afterFlag && word != Redacted
+		found = found || secret
+		if out != nil {
+			if secret {
+				out.WriteString(Redacted)
+			} else {
+				out.WriteString(word)
+			}
+		}
+		afterFlag = secretFlag(word)
+		i = end
+	}
+	return found
+}
+
+func asciiSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
 }

@@ -29,6 +29,12 @@ func TestSecretBearingPartsDecideRedactionAsTheWholeInput(t *testing.T) {
 			in.Request.Body = map[string]any{"Image": "x", "Env": []any{"XNAT_PASS=token"}}
 		}, true},
 		{"a body with Env null needs nothing", func(in *policy.Input) { in.Request.Body = map[string]any{"Env": nil} }, false},
+		{"a Cmd passing a token as the word after its flag needs redaction", func(in *policy.Input) {
+			in.Request.Body = map[string]any{"Image": "x", "Cmd": []any{"tool", "--api-token", "abc"}}
+		}, true},
+		{"a Cmd with ordinary flags needs nothing", func(in *policy.Input) {
+			in.Request.Body = map[string]any{"Image": "x", "Cmd": []any{"tool", "--threads", "4"}}
+		}, false},
 		{"a secret-looking label value needs redaction", func(in *policy.Input) {
 			in.Request.Body = map[string]any{"Labels": map[string]any{"xnat.auth-token": "abc"}}
 		}, true},
