@@ -36,6 +36,7 @@ fuzz:
 	$(GO) test ./proxy -run XXX -fuzz FuzzReadAnswer -fuzztime $(FUZZTIME)
 	$(GO) test ./commands -run XXX -fuzz FuzzResolve -fuzztime $(FUZZTIME)
 	$(GO) test ./audit -run XXX -fuzz FuzzVerifyLine -fuzztime $(FUZZTIME)
+	$(GO) test ./audit -run XXX -fuzz FuzzRedaction -fuzztime $(FUZZTIME)
 	$(GO) test ./canonjson -run XXX -fuzz FuzzAppendString -fuzztime $(FUZZTIME)
 	$(GO) test ./canonjson -run XXX -fuzz FuzzAppendNumber -fuzztime $(FUZZTIME)
 	$(GO) test ./http1 -run XXX -fuzz FuzzServeConn -fuzztime $(FUZZTIME)

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"bytes"
+	"reflect"
 	"testing"
 )
 
@@ -35,4 +36,29 @@ func seal(prev string, encoded []byte) (line []byte, hash string) {
 	line = append(line, body[:len(body)-1]...) // the hash field closes the object
 	hash = chainHash(prev, line)
 	return appendHash(line, hash), hash
+}
+
+// FuzzRedaction holds the promise the proxy relies on when it logs an
+// input's bytes as they are: an input NeedsRedaction passes over is one
+// RedactInput leaves unchanged. Redacting twice changes nothing more.
+func FuzzRedaction(f *testing.F) {
+	f.Add("--api-token", "abc")
+	f.Add("tool --password 'a b' -v", "x")
+	f.Add("addr=1,password=p", "--db-password=q")
+	f.Add("--threads", "4")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		input := func() map[string]any {
+			return map[string]any{"request": map[string]any{
+				"body":  map[string]any{"Cmd": []any{a, b, "/bin/sh", "-c", a + " " + b}, "Labels": map[string]any{"k": a}},
+				"query": map[string]any{"q": []any{b}},
+			}}
+		}
+		once := RedactInput(input(), nil)
+		if !NeedsRedaction(input(), nil) && !reflect.DeepEqual(once, input()) {
+			t.Fatalf("NeedsRedaction passes over %q, %q, but RedactInput changes it to %v", a, b, once)
+		}
+		if twice := RedactInput(once, nil); !reflect.DeepEqual(twice, once) {
+			t.Fatalf("redacting %q, %q again changes %v to %v", a, b, once, twice)
+		}
+	})
 }

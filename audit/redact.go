@@ -108,11 +108,13 @@ func redactValue(v any, key string, extra []string) any {
 				t = strings.ReplaceAll(t, secret, Redacted)
 			}
 		}
-		if holdsSecretAssignment(t) {
-			t = redactAssignments(t)
-		}
+		// Flags first: a quoted word after one may hold the commas and
+		// equals signs the assignments are split at.
 		if holdsSecretFlagWord(t) {
 			t = redactFlagWords(t)
+		}
+		if holdsSecretAssignment(t) {
+			t = redactAssignments(t)
 		}
 		return t
 	default:
@@ -283,7 +285,15 @@ func redactAssignments(s string) string {
 // errs on the side of the log: "--bypass x" loses its x.
 
 func secretFlag(word string) bool {
-	return len(word) > 1 && word[0] == '-' && strings.IndexByte(word, '=') < 0 && secretKey(word)
+	if len(word) < 2 || word[0] != '-' || strings.IndexByte(word, '=') >= 0 || !secretKey(word) {
+		return false
+	}
+	for i := range len(word) {
+		if asciiSpace(word[i]) {
+			return false // a list element with spaces is no single flag
+		}
+	}
+	return true
 }
 
 // flagTakesSecret reports whether an element of a list is such a flag, so
