@@ -310,7 +310,7 @@ func TestRedactionDropsSecretContentBuildArgumentsAndImageChanges(t *testing.T) 
 	}
 }
 
-func TestRedactionDropsTheWordAfterASecretFlag(t *testing.T) {
+func TestRedactionDropsCommandLineSecrets(t *testing.T) {
 	cases := []struct {
 		name        string
 		cmd, logged []any
@@ -321,6 +321,9 @@ func TestRedactionDropsTheWordAfterASecretFlag(t *testing.T) {
 		{"a flag with no secret-looking name", []any{"tool", "--threads", "4", "-c", "x"}, []any{"tool", "--threads", "4", "-c", "x"}},
 		{"a secret flag with nothing after it", []any{"tool", "--password"}, []any{"tool", "--password"}},
 		{"a value already redacted", []any{"tool", "--password", Redacted}, []any{"tool", "--password", Redacted}},
+		{"a URL's password in a shell line", []any{"/bin/sh", "-c", "git clone https://xnat:p4ss@git.example/x.git /work"}, []any{"/bin/sh", "-c", "git clone https://xnat:" + Redacted + "@git.example/x.git /work"}},
+		{"a URL's password holding an @", []any{"curl", "-o", "/in", "https://xnat:p@ss@data.example"}, []any{"curl", "-o", "/in", "https://xnat:" + Redacted + "@data.example"}},
+		{"a URL with a user and no password", []any{"curl", "https://xnat@data.example/a:b@c"}, []any{"curl", "https://xnat@data.example/a:b@c"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

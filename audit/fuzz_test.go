@@ -46,6 +46,7 @@ func FuzzRedaction(f *testing.F) {
 	f.Add("tool --password 'a b' -v", "x")
 	f.Add("addr=1,password=p", "--db-password=q")
 	f.Add("--threads", "4")
+	f.Add("git clone https://u:p@h/x", "https://u:@h")
 	f.Fuzz(func(t *testing.T, a, b string) {
 		input := func() map[string]any {
 			return map[string]any{"request": map[string]any{

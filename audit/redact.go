@@ -108,8 +108,11 @@ func redactValue(v any, key string, extra []string) any {
 				t = strings.ReplaceAll(t, secret, Redacted)
 			}
 		}
-		// Flags first: a quoted word after one may hold the commas and
-		// equals signs the assignments are split at.
+		if holdsURLPassword(t) {
+			t = redactURLPasswords(t)
+		}
+		// Flags before assignments: a quoted word after one may hold the
+		// commas and equals signs the assignments are split at.
 		if holdsSecretFlagWord(t) {
 			t = redactFlagWords(t)
 		}
@@ -218,12 +221,12 @@ func needsRedaction(v any, extra []string) bool {
 			}
 		}
 	case string:
-		return containsExtra(t, extra) || holdsSecretAssignment(t) || holdsSecretFlagWord(t)
+		return containsExtra(t, extra) || holdsURLPassword(t) || holdsSecretAssignment(t) || holdsSecretFlagWord(t)
 	// The typed maps a caller may pass instead of their generic copies (route
 	// parameters, query strings) are judged as those copies would be.
 	case map[string]string:
 		for k, val := range t {
-			if strings.EqualFold(k, "Env") || wholeSecretKey(k) || val != "" && secretKey(k) || containsExtra(val, extra) || holdsSecretAssignment(val) || holdsSecretFlagWord(val) {
+			if strings.EqualFold(k, "Env") || wholeSecretKey(k) || val != "" && secretKey(k) || containsExtra(val, extra) || holdsURLPassword(val) || holdsSecretAssignment(val) || holdsSecretFlagWord(val) {
 				return true
 			}
 		}
@@ -233,7 +236,7 @@ func needsRedaction(v any, extra []string) bool {
 				return true
 			}
 			for _, val := range vals {
-				if containsExtra(val, extra) || holdsSecretAssignment(val) || holdsSecretFlagWord(val) {
+				if containsExtra(val, extra) || holdsURLPassword(val) || holdsSecretAssignment(val) || holdsSecretFlagWord(val) {
 					return true
 				}
 			}
@@ -362,4 +365,63 @@ func scanFlagWords(s string, out *strings.Builder) (found bool) {
 
 func asciiSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+}
+
+// A URL may carry a password in its user information
+// (https://user:token@host/...), as a clone or a download in a command
+// line does: what lies between the colon and the @ is replaced.
+
+func holdsURLPassword(s string) bool {
+	if !strings.Contains(s, "://") {
+		return false
+	}
+	return scanURLPasswords(s, nil)
+}
+
+func redactURLPasswords(s string) string {
+	var b strings.Builder
+	scanURLPasswords(s, &b)
+	return b.String()
+}
+
+// scanURLPasswords reports whether some URL in s has a password other than
+// Redacted, and writes s with those passwords redacted to out when it is
+// not nil. A URL's authority ends at '/', '?', '#' or white space; its
+// user information at the last '@' in it.
+func scanURLPasswords(s string, out *strings.Builder) (found bool) {
+	for {
+		i := strings.Index(s, "://")
+		if i < 0 {
+			break
+		}
+		start := i + len("://")
+		end := start
+		for end < len(s) && !asciiSpace(s[end]) && s[end] != '/' && s[end] != '?' && s[end] != '#' {
+			end++
+		}
+		authority := s[start:end]
+		at := strings.LastIndexByte(authority, '@')
+		colon := -1
+		if at > 0 {
+			colon = strings.IndexByte(authority[:at], ':')
+		}
+		if colon < 0 || authority[colon+1:at] == "" || authority[colon+1:at] == Redacted {
+			if out != nil {
+				out.WriteString(s[:end])
+			}
+			s = s[end:]
+			continue
+		}
+		found = true
+		if out == nil {
+			return true
+		}
+		out.WriteString(s[:start+colon+1])
+		out.WriteString(Redacted)
+		s = s[start+at:]
+	}
+	if out != nil {
+		out.WriteString(s)
+	}
+	return found
 }
