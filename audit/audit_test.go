@@ -324,6 +324,9 @@ func TestRedactionDropsCommandLineSecrets(t *testing.T) {
 		{"a URL's password in a shell line", []any{"/bin/sh", "-c", "git clone https://xnat:p4ss@git.example/x.git /work"}, []any{"/bin/sh", "-c", "git clone https://xnat:" + Redacted + "@git.example/x.git /work"}},
 		{"a URL's password holding an @", []any{"curl", "-o", "/in", "https://xnat:p@ss@data.example"}, []any{"curl", "-o", "/in", "https://xnat:" + Redacted + "@data.example"}},
 		{"a URL with a user and no password", []any{"curl", "https://xnat@data.example/a:b@c"}, []any{"curl", "https://xnat@data.example/a:b@c"}},
+		{"an Authorization header as an element", []any{"curl", "-H", "Authorization: Bearer p4ss", "https://x"}, []any{"curl", "-H", "Authorization: " + Redacted, "https://x"}},
+		{"a token header quoted in a shell line", []any{"/bin/sh", "-c", `curl -H "X-Auth-Token: p4ss" -H 'Accept: */*' https://x`}, []any{"/bin/sh", "-c", `curl -H "X-Auth-Token: ` + Redacted + `" -H 'Accept: */*' https://x`}},
+		{"a bind with a secret-looking directory", []any{"/data/auth:/input:ro", "note: auth: x"}, []any{"/data/auth:/input:ro", "note: auth: x"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -47,6 +47,7 @@ func FuzzRedaction(f *testing.F) {
 	f.Add("addr=1,password=p", "--db-password=q")
 	f.Add("--threads", "4")
 	f.Add("git clone https://u:p@h/x", "https://u:@h")
+	f.Add(`curl -H "Authorization: Bearer x"`, "X-Token: y")
 	f.Fuzz(func(t *testing.T, a, b string) {
 		input := func() map[string]any {
 			return map[string]any{"request": map[string]any{

@@ -69,6 +69,28 @@ func RedactInput(in map[string]any, extra []string) map[string]any {
 	return out
 }
 
+// redactString reads s once each way a secret can sit in it. A pass that
+// changes s replaces text other than Redacted (never a piece of it: no way
+// of reading splits it) with Redacted, so the text left to replace shrinks
+// with every pass, and passes until nothing changes end.
+func redactString(s string) string {
+	if holdsURLPassword(s) {
+		s = redactURLPasswords(s)
+	}
+	if holdsSecretHeader(s) {
+		s = redactHeaders(s)
+	}
+	// Flags before assignments: a quoted word after one may hold the
+	// commas and equals signs the assignments are split at.
+	if holdsSecretFlagWord(s) {
+		s = redactFlagWords(s)
+	}
+	if holdsSecretAssignment(s) {
+		s = redactAssignments(s)
+	}
+	return s
+}
+
 func redactValue(v any, key string, extra []string) any {
 	switch t := v.(type) {
 	case map[string]any:
@@ -108,18 +130,17 @@ func redactValue(v any, key string, extra []string) any {
 				t = strings.ReplaceAll(t, secret, Redacted)
 			}
 		}
-		if holdsURLPassword(t) {
-			t = redactURLPasswords(t)
+		// Each way of reading a string (URL, header, flag and word,
+		// assignments) splits it differently, and a value one replaces
+		// can change what another reads: read it again until nothing
+		// changes, so that what is logged needs no more redaction.
+		for {
+			redacted := redactString(t)
+			if redacted == t {
+				return t
+			}
+			t = redacted
 		}
-		// Flags before assignments: a quoted word after one may hold the
-		// commas and equals signs the assignments are split at.
-		if holdsSecretFlagWord(t) {
-			t = redactFlagWords(t)
-		}
-		if holdsSecretAssignment(t) {
-			t = redactAssignments(t)
-		}
-		return t
 	default:
 		return v
 	}
@@ -221,12 +242,12 @@ func needsRedaction(v any, extra []string) bool {
 			}
 		}
 	case string:
-		return containsExtra(t, extra) || holdsURLPassword(t) || holdsSecretAssignment(t) || holdsSecretFlagWord(t)
+		return containsExtra(t, extra) || holdsURLPassword(t) || holdsSecretHeader(t) || holdsSecretAssignment(t) || holdsSecretFlagWord(t)
 	// The typed maps a caller may pass instead of their generic copies (route
 	// parameters, query strings) are judged as those copies would be.
 	case map[string]string:
 		for k, val := range t {
-			if strings.EqualFold(k, "Env") || wholeSecretKey(k) || val != "" && secretKey(k) || containsExtra(val, extra) || holdsURLPassword(val) || holdsSecretAssignment(val) || holdsSecretFlagWord(val) {
+			if strings.EqualFold(k, "Env") || wholeSecretKey(k) || val != "" && secretKey(k) || containsExtra(val, extra) || holdsURLPassword(val) || holdsSecretHeader(val) || holdsSecretAssignment(val) || holdsSecretFlagWord(val) {
 				return true
 			}
 		}
@@ -236,7 +257,7 @@ func needsRedaction(v any, extra []string) bool {
 				return true
 			}
 			for _, val := range vals {
-				if containsExtra(val, extra) || holdsURLPassword(val) || holdsSecretAssignment(val) || holdsSecretFlagWord(val) {
+				if containsExtra(val, extra) || holdsURLPassword(val) || holdsSecretHeader(val) || holdsSecretAssignment(val) || holdsSecretFlagWord(val) {
 					return true
 				}
 			}
@@ -418,10 +439,83 @@ func scanURLPasswords(s string, out *strings.Builder) (found bool) {
 		}
 		out.WriteString(s[:start+colon+1])
 		out.WriteString(Redacted)
-		s = s[start+at:]
+		out.WriteString(s[start+at : end])
+		s = s[end:]
 	}
 	if out != nil {
 		out.WriteString(s)
 	}
 	return found
+}
+
+// An HTTP header may carry a credential in a command line: curl's
+// "Authorization: Bearer ..." as an element of a Cmd, or quoted in a shell
+// line. A header whose name looks secret, starting a string or just after
+// a quote, loses its value: to the string's end, or to the closing quote.
+
+func holdsSecretHeader(s string) bool {
+	if !strings.Contains(s, ": ") {
+		return false
+	}
+	return scanHeaders(s, nil)
+}
+
+func redactHeaders(s string) string {
+	var b strings.Builder
+	scanHeaders(s, &b)
+	return b.String()
+}
+
+// scanHeaders reports whether s holds such a header with a value other
+// than Redacted, and writes s with those values redacted to out when it is
+// not nil.
+func scanHeaders(s string, out *strings.Builder) (found bool) {
+	write := func(part string) {
+		if out != nil {
+			out.WriteString(part)
+		}
+	}
+	for i := 0; i < len(s); {
+		var quote byte
+		if i > 0 {
+			quote = s[i-1]
+			if quote != '"' && quote != '\'' {
+				write(s[i : i+1])
+				i++
+				continue
+			}
+		}
+		name := i
+		for name < len(s) && headerNameByte(s[name]) {
+			name++
+		}
+		if name == i || !strings.HasPrefix(s[name:], ": ") || !secretKey(s[i:name]) {
+			write(s[i : i+1])
+			i++
+			continue
+		}
+		start := name + len(": ")
+		end := len(s)
+		if quote != 0 {
+			if closing := strings.IndexByte(s[start:], quote); closing >= 0 {
+				end = start + closing
+			}
+		}
+		if value := s[start:end]; value == "" || value == Redacted {
+			write(s[i:end])
+		} else {
+			found = true
+			if out == nil {
+				return true
+			}
+			write(s[i:start])
+			write(Redacted)
+		}
+		i = end
+	}
+	return found
+}
+
+func headerNameByte(c byte) bool {
+	return c == '-' || c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
 }

@@ -242,7 +242,7 @@ func TestSecretsReachNoLog(t *testing.T) {
 	ctx := ctxFor(t, 2*time.Minute)
 	repo := pushTestImage(t, ctx, "secrets")
 	p := startProxy(t)
-	token, password, argument, option, flagged, inURL := randomToken(t), randomToken(t), randomToken(t), randomToken(t), randomToken(t), randomToken(t)
+	token, password, argument, option, flagged, inURL, bearer := randomToken(t), randomToken(t), randomToken(t), randomToken(t), randomToken(t), randomToken(t), randomToken(t)
 	auth := base64.URLEncoding.EncodeToString([]byte(fmt.Sprintf(`{"username":"xnat","password":%q}`, password)))
 	hc := p.HTTP()
 
@@ -255,7 +255,7 @@ func TestSecretsReachNoLog(t *testing.T) {
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 
-	body := fmt.Sprintf(`{"Image":%q,"Cmd":["echo","--db-password=%s","--api-token",%q,"https://xnat:%s@data.example/session.zip"],"Env":["XNAT_PASS=%s","XNAT_USER=admin"],"Labels":{%q:"secrets","xnat.token":%q}}`, testImage, argument, flagged, inURL, token, testLabel, token)
+	body := fmt.Sprintf(`{"Image":%q,"Cmd":["echo","--db-password=%s","--api-token",%q,"https://xnat:%s@data.example/session.zip","-H","Authorization: Bearer %s"],"Env":["XNAT_PASS=%s","XNAT_USER=admin"],"Labels":{%q:"secrets","xnat.token":%q}}`, testImage, argument, flagged, inURL, bearer, token, testLabel, token)
 	status, msg := send(t, hc, attack{method: "POST", path: "/containers/create", body: body})
 	if status != http.StatusCreated {
 		t.Fatalf("create: %d %s", status, msg)
@@ -275,7 +275,7 @@ func TestSecretsReachNoLog(t *testing.T) {
 	}
 	for what, text := range map[string]string{"audit log": string(logs), "operational log": p.Logs.String()} {
 		for name, secret := range map[string]string{"XNAT_PASS token": token, "registry password": password, "X-Registry-Auth header": auth,
-			"password argument": argument, "CIFS password": option, "token after its flag": flagged, "password in a URL": inURL} {
+			"password argument": argument, "CIFS password": option, "token after its flag": flagged, "password in a URL": inURL, "bearer token in a header": bearer} {
 			if strings.Contains(text, secret) {
 				t.Errorf("the %s contains the %s", what, name)
 			}
