@@ -69,6 +69,24 @@ func RedactInput(in map[string]any, extra []string) map[string]any {
 	return out
 }
 
+// RedactString replaces the secrets a free-form string may carry: a URL's
+// password, a secret-looking header's value, the word after a
+// secret-looking flag, and a secret-looking NAME=VALUE part. For strings
+// logged outside a record (a refused request's URI).
+//
+// Each way of reading a string splits it differently, and a value one
+// replaces can change what another reads: it is read again until nothing
+// changes, so that what is logged needs no more redaction.
+func RedactString(s string) string {
+	for {
+		redacted := redactString(s)
+		if redacted == s {
+			return s
+		}
+		s = redacted
+	}
+}
+
 // redactString reads s once each way a secret can sit in it. A pass that
 // changes s replaces text other than Redacted (never a piece of it: no way
 // of reading splits it) with Redacted, so the text left to replace shrinks
@@ -130,17 +148,7 @@ func redactValue(v any, key string, extra []string) any {
 				t = strings.ReplaceAll(t, secret, Redacted)
 			}
 		}
-		// Each way of reading a string (URL, header, flag and word,
-		// assignments) splits it differently, and a value one replaces
-		// can change what another reads: read it again until nothing
-		// changes, so that what is logged needs no more redaction.
-		for {
-			redacted := redactString(t)
-			if redacted == t {
-				return t
-			}
-			t = redacted
-		}
+		return RedactString(t)
 	default:
 		return v
 	}

@@ -21,7 +21,8 @@ func (p *Proxy) refuse(w http.ResponseWriter, r *http.Request, ex *Exchange, her
 		endpoint = ex.Route.Name
 	}
 	p.cfg.Metrics.request(endpoint, "refused")
-	p.log.Info("refused", "method", r.Method, "uri", truncate(r.RequestURI), "status", herr.Status, "reason", herr.Message)
+	// The URI is the client's, query included, and a refusal may quote it.
+	p.log.Info("refused", "method", r.Method, "uri", audit.RedactString(truncate(r.RequestURI)), "status", herr.Status, "reason", audit.RedactString(herr.Message))
 	if p.cfg.Audit != nil {
 		rec := &audit.Record{
 			Type:        audit.TypeDecision,
@@ -32,7 +33,7 @@ func (p *Proxy) refuse(w http.ResponseWriter, r *http.Request, ex *Exchange, her
 			Method:      r.Method,
 			RequestPath: truncate(r.URL.Path),
 			Client:      clientDoc(r),
-			Result:      &audit.Result{Allow: false, Reasons: []string{herr.Message}, Status: herr.Status},
+			Result:      &audit.Result{Allow: false, Reasons: []string{audit.RedactString(herr.Message)}, Status: herr.Status},
 			Labels:      p.labels,
 		}
 		if ex != nil && ex.Route != nil {

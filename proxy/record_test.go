@@ -1,8 +1,16 @@
 package proxy
 
 import (
+	"bytes"
 	"encoding/json"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
 
 	"github.com/xcsproxy/xcsproxy/audit"
 	"github.com/xcsproxy/xcsproxy/policy"
@@ -67,5 +75,50 @@ func TestSecretBearingPartsDecideRedactionAsTheWholeInput(t *testing.T) {
 				t.Fatalf("whole input: %v, secret-bearing parts: %v, want %v", whole, parts, c.want)
 			}
 		})
+	}
+}
+
+// A request refused before the policy is logged with its URI, the client's
+// query included: a credential in it is redacted in the operational log
+// and the audit record alike.
+func TestARefusedRequestsCredentialsReachNoLog(t *testing.T) {
+	dir := t.TempDir()
+	up, err := NewUpstream("unix://"+filepath.Join(dir, "no-daemon.sock"), nil, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := audit.Open(filepath.Join(dir, "audit.log"), audit.Options{Sync: audit.SyncNone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	p := New(Config{Upstream: up, Engine: allowAll(t), Audit: w, Log: hclog.New(&hclog.LoggerOptions{Output: &logs, Level: hclog.Info}),
+		MaxBody: 1 << 20, MaxHeaderFields: 100, RequestTimeout: time.Minute, BodyReadTimeout: time.Minute})
+	t.Cleanup(p.Close)
+	const secret = "tok-4c7e91"
+	for _, uri := range []string{
+		"/build/?remote=https://xnat:" + secret + "@git.example/x.git",
+		"/v1.41//images/create?fromSrc=https://xnat:" + secret + "@data.example/i.tar",
+	} {
+		rec := httptest.NewRecorder()
+		p.ServeHTTP(rec, httptest.NewRequest("POST", uri, nil))
+		if rec.Code < 400 {
+			t.Fatalf("%s answered %d; want a refusal", uri, rec.Code)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	record, err := os.ReadFile(filepath.Join(dir, "audit.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "refused") {
+		t.Fatalf("no refusal was logged:\n%s", logs.String())
+	}
+	for what, text := range map[string]string{"operational log": logs.String(), "audit log": string(record)} {
+		if strings.Contains(text, secret) {
+			t.Errorf("the %s holds the credential:\n%s", what, text)
+		}
 	}
 }
