@@ -235,10 +235,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	inputBuffers.Put(inputBuf)
 	if !ex.Decision.Allow {
 		p.cfg.Metrics.request(ex.Route.Name, "deny")
-		reason := strings.Join(ex.Decision.Reasons, "; ")
 		p.log.Info("denied", "decision_id", ex.ID, "endpoint", ex.Route.Name, "method", r.Method, "path", ex.Target.Path,
-			"client", audit.ClientName(ex.Input.Client.Map()), "reasons", reason)
-		writeError(w, http.StatusForbidden, "denied: "+reason)
+			"client", audit.ClientName(ex.Input.Client.Map()), "reasons", strings.Join(loggedReasons(ex.Decision.Reasons), "; "))
+		writeError(w, http.StatusForbidden, "denied: "+strings.Join(ex.Decision.Reasons, "; "))
 		return
 	}
 	if recErr != nil {

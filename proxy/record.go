@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -75,7 +76,7 @@ func (p *Proxy) recordDecision(ex *Exchange, encoded []byte) error {
 	pr := getRecord()
 	defer pr.release()
 	res := &pr.res
-	res.Allow, res.Reasons = ex.Decision.Allow, ex.Decision.Reasons
+	res.Allow, res.Reasons = ex.Decision.Allow, loggedReasons(ex.Decision.Reasons)
 	if len(ex.Decision.Patch) > 0 {
 		res.Patch = audit.RedactPatch(ex.Decision.Patch, nil)
 	}
@@ -105,6 +106,23 @@ func (p *Proxy) recordDecision(ex *Exchange, encoded []byte) error {
 		Metrics:        audit.Metrics{RegoQueryEvalNS: ex.EvalTime.Nanoseconds()},
 	}
 	return p.append(&pr.rec)
+}
+
+// loggedReasons are a decision's reasons as the logs keep them: a reason
+// may quote what the client sent (a fromSrc URL with its password), so any
+// secret in one is redacted. The client is answered with them whole.
+func loggedReasons(reasons []string) []string {
+	for i, r := range reasons {
+		if audit.RedactString(r) == r {
+			continue
+		}
+		out := slices.Clone(reasons)
+		for j := i; j < len(out); j++ {
+			out[j] = audit.RedactString(out[j])
+		}
+		return out
+	}
+	return reasons
 }
 
 // recordOutcome writes what the daemon answered to a forwarded request.

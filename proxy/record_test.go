@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http/httptest"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/xcsproxy/xcsproxy/audit"
+	"github.com/xcsproxy/xcsproxy/policies"
 	"github.com/xcsproxy/xcsproxy/policy"
 )
 
@@ -79,9 +81,10 @@ func TestSecretBearingPartsDecideRedactionAsTheWholeInput(t *testing.T) {
 }
 
 // A request refused before the policy is logged with its URI, the client's
-// query included: a credential in it is redacted in the operational log
-// and the audit record alike.
-func TestARefusedRequestsCredentialsReachNoLog(t *testing.T) {
+// query included, and a denial with reasons that may quote it: a
+// credential in either is redacted in the operational log and the audit
+// record alike.
+func TestARefusedOrDeniedRequestsCredentialsReachNoLog(t *testing.T) {
 	dir := t.TempDir()
 	up, err := NewUpstream("unix://"+filepath.Join(dir, "no-daemon.sock"), nil, 1)
 	if err != nil {
@@ -92,13 +95,19 @@ func TestARefusedRequestsCredentialsReachNoLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	var logs bytes.Buffer
-	p := New(Config{Upstream: up, Engine: allowAll(t), Audit: w, Log: hclog.New(&hclog.LoggerOptions{Output: &logs, Level: hclog.Info}),
+	set, err := policy.Load(context.Background(), policies.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := New(Config{Upstream: up, Engine: policy.NewEngine(set), Audit: w, Log: hclog.New(&hclog.LoggerOptions{Output: &logs, Level: hclog.Info}),
 		MaxBody: 1 << 20, MaxHeaderFields: 100, RequestTimeout: time.Minute, BodyReadTimeout: time.Minute})
 	t.Cleanup(p.Close)
 	const secret = "tok-4c7e91"
 	for _, uri := range []string{
 		"/build/?remote=https://xnat:" + secret + "@git.example/x.git",
 		"/v1.41//images/create?fromSrc=https://xnat:" + secret + "@data.example/i.tar",
+		// Canonical, and denied by the pack with a reason that quotes it.
+		"/images/create?fromSrc=https://xnat:" + secret + "@data.example/i.tar",
 	} {
 		rec := httptest.NewRecorder()
 		p.ServeHTTP(rec, httptest.NewRequest("POST", uri, nil))
@@ -113,8 +122,8 @@ func TestARefusedRequestsCredentialsReachNoLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(logs.String(), "refused") {
-		t.Fatalf("no refusal was logged:\n%s", logs.String())
+	if !strings.Contains(logs.String(), "refused") || !strings.Contains(logs.String(), "denied") {
+		t.Fatalf("no refusal and denial were logged:\n%s", logs.String())
 	}
 	for what, text := range map[string]string{"operational log": logs.String(), "audit log": string(record)} {
 		if strings.Contains(text, secret) {
