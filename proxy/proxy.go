@@ -180,9 +180,10 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				// The client left while its facts were looked up: nobody
 				// to answer, and nothing wrong with the daemon. Logged as
 				// an error, every client that gives up would page ops.
-				p.log.Info("the client went away during the fact lookup; refusing", "endpoint", ex.Route.Name, "error", err)
+				p.log.Info("the client went away during the fact lookup; refusing", "endpoint", ex.Route.Name, "error", audit.RedactString(err.Error()))
 			} else {
-				p.log.Error("fact lookup failed; refusing", "endpoint", ex.Route.Name, "error", err)
+				// The error may quote the request's image reference.
+				p.log.Error("fact lookup failed; refusing", "endpoint", ex.Route.Name, "error", audit.RedactString(err.Error()))
 			}
 			msg := "looking up facts for the policy: " + err.Error()
 			if client.IsErrConnectionFailed(err) {

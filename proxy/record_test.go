@@ -99,7 +99,11 @@ func TestARefusedOrDeniedRequestsCredentialsReachNoLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := New(Config{Upstream: up, Engine: policy.NewEngine(set), Audit: w, Log: hclog.New(&hclog.LoggerOptions{Output: &logs, Level: hclog.Info}),
+	facts, err := NewFacts(up, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := New(Config{Upstream: up, Engine: policy.NewEngine(set), Audit: w, Facts: facts, Log: hclog.New(&hclog.LoggerOptions{Output: &logs, Level: hclog.Info}),
 		MaxBody: 1 << 20, MaxHeaderFields: 100, RequestTimeout: time.Minute, BodyReadTimeout: time.Minute})
 	t.Cleanup(p.Close)
 	const secret = "tok-4c7e91"
@@ -108,6 +112,8 @@ func TestARefusedOrDeniedRequestsCredentialsReachNoLog(t *testing.T) {
 		"/v1.41//images/create?fromSrc=https://xnat:" + secret + "@data.example/i.tar",
 		// Canonical, and denied by the pack with a reason that quotes it.
 		"/images/create?fromSrc=https://xnat:" + secret + "@data.example/i.tar",
+		// Refused at the fact lookup, whose error quotes the reference.
+		"/images/create?fromImage=https://xnat:" + secret + "@registry.example/x&tag=1",
 	} {
 		rec := httptest.NewRecorder()
 		p.ServeHTTP(rec, httptest.NewRequest("POST", uri, nil))
