@@ -92,21 +92,34 @@ func RedactString(s string) string {
 // of reading splits it) with Redacted, so the text left to replace shrinks
 // with every pass, and passes until nothing changes end.
 func redactString(s string) string {
-	if holdsURLPassword(s) {
-		s = redactURLPasswords(s)
-	}
-	if holdsSecretHeader(s) {
-		s = redactHeaders(s)
-	}
-	// Flags before assignments: a quoted word after one may hold the
-	// commas and equals signs the assignments are split at.
-	if holdsSecretFlagWord(s) {
-		s = redactFlagWords(s)
-	}
-	if holdsSecretAssignment(s) {
-		s = redactAssignments(s)
+	for _, read := range readings {
+		if read(s, nil) {
+			var b strings.Builder
+			read(s, &b)
+			s = b.String()
+		}
 	}
 	return s
+}
+
+// A reading is one way a secret can sit in a free-form string. It reports
+// whether s holds such a secret not yet Redacted and, given out, writes s
+// to it with those secrets redacted.
+type reading func(s string, out *strings.Builder) (found bool)
+
+// readings, in the order a pass applies them: flags before assignments,
+// since a quoted word after a flag may hold the commas and equals signs the
+// assignments are split at.
+var readings = []reading{urlPasswords, secretHeaders, secretFlagWords, secretAssignments}
+
+// holdsSecret reports whether some reading finds a secret in s.
+func holdsSecret(s string) bool {
+	for _, read := range readings {
+		if read(s, nil) {
+			return true
+		}
+	}
+	return false
 }
 
 func redactValue(v any, key string, extra []string) any {
@@ -250,12 +263,12 @@ func needsRedaction(v any, extra []string) bool {
 			}
 		}
 	case string:
-		return containsExtra(t, extra) || holdsURLPassword(t) || holdsSecretHeader(t) || holdsSecretAssignment(t) || holdsSecretFlagWord(t)
+		return containsExtra(t, extra) || holdsSecret(t)
 	// The typed maps a caller may pass instead of their generic copies (route
 	// parameters, query strings) are judged as those copies would be.
 	case map[string]string:
 		for k, val := range t {
-			if strings.EqualFold(k, "Env") || wholeSecretKey(k) || val != "" && secretKey(k) || containsExtra(val, extra) || holdsURLPassword(val) || holdsSecretHeader(val) || holdsSecretAssignment(val) || holdsSecretFlagWord(val) {
+			if strings.EqualFold(k, "Env") || wholeSecretKey(k) || val != "" && secretKey(k) || containsExtra(val, extra) || holdsSecret(val) {
 				return true
 			}
 		}
@@ -265,7 +278,7 @@ func needsRedaction(v any, extra []string) bool {
 				return true
 			}
 			for _, val := range vals {
-				if containsExtra(val, extra) || holdsURLPassword(val) || holdsSecretHeader(val) || holdsSecretAssignment(val) || holdsSecretFlagWord(val) {
+				if containsExtra(val, extra) || holdsSecret(val) {
 					return true
 				}
 			}
@@ -288,26 +301,32 @@ func containsExtra(s string, extra []string) bool {
 // a command's argument ("--db-password=p"). Each comma-separated part whose
 // name looks secret keeps its name and loses its value.
 
-func holdsSecretAssignment(s string) bool {
+func secretAssignments(s string, out *strings.Builder) (found bool) {
 	if strings.IndexByte(s, '=') < 0 {
+		if out != nil {
+			out.WriteString(s)
+		}
 		return false
 	}
-	for part := range strings.SplitSeq(s, ",") {
-		if name, value, ok := strings.Cut(part, "="); ok && value != "" && value != Redacted && secretKey(name) {
-			return true
+	for i, part := range strings.Split(s, ",") {
+		name, value, ok := strings.Cut(part, "=")
+		secret := ok && value != "" && value != Redacted && secretKey(name)
+		found = found || secret
+		if out == nil {
+			if found {
+				return true
+			}
+			continue
 		}
-	}
-	return false
-}
-
-func redactAssignments(s string) string {
-	parts := strings.Split(s, ",")
-	for i, part := range parts {
-		if name, value, ok := strings.Cut(part, "="); ok && value != "" && secretKey(name) {
-			parts[i] = name + "=" + Redacted
+		if i > 0 {
+			out.WriteByte(',')
 		}
+		if secret {
+			part = name + "=" + Redacted
+		}
+		out.WriteString(part)
 	}
-	return strings.Join(parts, ",")
+	return found
 }
 
 // A command line may also carry a secret as a flag and the word after it:
@@ -335,28 +354,16 @@ func flagTakesSecret(v any) bool {
 	return ok && secretFlag(s)
 }
 
-// holdsSecretFlagWord reports whether a string holds such a flag followed
-// by a word not yet redacted.
-func holdsSecretFlagWord(s string) bool {
+// secretFlagWords walks the words of s (split at ASCII white space, as a
+// shell splits them; a quoted word after a flag runs to its closing quote)
+// for a secret flag followed by a word.
+func secretFlagWords(s string, out *strings.Builder) (found bool) {
 	if strings.IndexByte(s, '-') < 0 {
+		if out != nil {
+			out.WriteString(s)
+		}
 		return false
 	}
-	return scanFlagWords(s, nil)
-}
-
-// redactFlagWords replaces the word after each such flag, keeping the
-// string's spacing.
-func redactFlagWords(s string) string {
-	var b strings.Builder
-	scanFlagWords(s, &b)
-	return b.String()
-}
-
-// scanFlagWords walks the words of s (split at ASCII white space, as a
-// shell splits them), reports whether a secret flag is followed by a word
-// other than Redacted, and writes s with those words redacted to out when
-// it is not nil.
-func scanFlagWords(s string, out *strings.Builder) (found bool) {
 	afterFlag := false
 	for i := 0; i < len(s); {
 		if asciiSpace(s[i]) {
@@ -400,24 +407,9 @@ func asciiSpace(c byte) bool {
 // (https://user:token@host/...), as a clone or a download in a command
 // line does: what lies between the colon and the @ is replaced.
 
-func holdsURLPassword(s string) bool {
-	if !strings.Contains(s, "://") {
-		return false
-	}
-	return scanURLPasswords(s, nil)
-}
-
-func redactURLPasswords(s string) string {
-	var b strings.Builder
-	scanURLPasswords(s, &b)
-	return b.String()
-}
-
-// scanURLPasswords reports whether some URL in s has a password other than
-// Redacted, and writes s with those passwords redacted to out when it is
-// not nil. A URL's authority ends at '/', '?', '#' or white space; its
-// user information at the last '@' in it.
-func scanURLPasswords(s string, out *strings.Builder) (found bool) {
+// urlPasswords reads the URLs in s. A URL's authority ends at '/', '?',
+// '#' or white space; its user information at the last '@' in it.
+func urlPasswords(s string, out *strings.Builder) (found bool) {
 	for {
 		i := strings.Index(s, "://")
 		if i < 0 {
@@ -461,23 +453,14 @@ func scanURLPasswords(s string, out *strings.Builder) (found bool) {
 // line. A header whose name looks secret, starting a string or just after
 // a quote, loses its value: to the string's end, or to the closing quote.
 
-func holdsSecretHeader(s string) bool {
+// secretHeaders reads the headers in s.
+func secretHeaders(s string, out *strings.Builder) (found bool) {
 	if !strings.Contains(s, ": ") {
+		if out != nil {
+			out.WriteString(s)
+		}
 		return false
 	}
-	return scanHeaders(s, nil)
-}
-
-func redactHeaders(s string) string {
-	var b strings.Builder
-	scanHeaders(s, &b)
-	return b.String()
-}
-
-// scanHeaders reports whether s holds such a header with a value other
-// than Redacted, and writes s with those values redacted to out when it is
-// not nil.
-func scanHeaders(s string, out *strings.Builder) (found bool) {
 	write := func(part string) {
 		if out != nil {
 			out.WriteString(part)
