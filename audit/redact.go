@@ -302,10 +302,7 @@ func containsExtra(s string, extra []string) bool {
 // name looks secret keeps its name and loses its value.
 
 func secretAssignments(s string, out *strings.Builder) (found bool) {
-	if strings.IndexByte(s, '=') < 0 {
-		if out != nil {
-			out.WriteString(s)
-		}
+	if out == nil && strings.IndexByte(s, '=') < 0 {
 		return false
 	}
 	for i, part := range strings.Split(s, ",") {
@@ -358,10 +355,7 @@ func flagTakesSecret(v any) bool {
 // shell splits them; a quoted word after a flag runs to its closing quote)
 // for a secret flag followed by a word.
 func secretFlagWords(s string, out *strings.Builder) (found bool) {
-	if strings.IndexByte(s, '-') < 0 {
-		if out != nil {
-			out.WriteString(s)
-		}
+	if out == nil && strings.IndexByte(s, '-') < 0 {
 		return false
 	}
 	afterFlag := false
@@ -453,26 +447,17 @@ func urlPasswords(s string, out *strings.Builder) (found bool) {
 // line. A header whose name looks secret, starting a string or just after
 // a quote, loses its value: to the string's end, or to the closing quote.
 
-// secretHeaders reads the headers in s.
+// secretHeaders reads the headers in s. One can start only at s's start
+// or just after a quote.
 func secretHeaders(s string, out *strings.Builder) (found bool) {
-	if !strings.Contains(s, ": ") {
-		if out != nil {
-			out.WriteString(s)
-		}
+	if out == nil && !strings.Contains(s, ": ") {
 		return false
 	}
-	write := func(part string) {
-		if out != nil {
-			out.WriteString(part)
-		}
-	}
-	for i := 0; i < len(s); {
+	written := 0 // s[:written] is in out
+	for i := 0; i < len(s); i++ {
 		var quote byte
 		if i > 0 {
-			quote = s[i-1]
-			if quote != '"' && quote != '\'' {
-				write(s[i : i+1])
-				i++
+			if quote = s[i-1]; quote != '"' && quote != '\'' {
 				continue
 			}
 		}
@@ -481,8 +466,6 @@ func secretHeaders(s string, out *strings.Builder) (found bool) {
 			name++
 		}
 		if name == i || !strings.HasPrefix(s[name:], ": ") || !secretKey(s[i:name]) {
-			write(s[i : i+1])
-			i++
 			continue
 		}
 		start := name + len(": ")
@@ -492,17 +475,19 @@ func secretHeaders(s string, out *strings.Builder) (found bool) {
 				end = start + closing
 			}
 		}
-		if value := s[start:end]; value == "" || value == Redacted {
-			write(s[i:end])
-		} else {
+		if value := s[start:end]; value != "" && value != Redacted {
 			found = true
 			if out == nil {
 				return true
 			}
-			write(s[i:start])
-			write(Redacted)
+			out.WriteString(s[written:start])
+			out.WriteString(Redacted)
+			written = end
 		}
-		i = end
+		i = end - 1 // the value is not searched for headers
+	}
+	if out != nil {
+		out.WriteString(s[written:])
 	}
 	return found
 }
