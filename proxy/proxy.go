@@ -176,14 +176,15 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if p.cfg.Facts != nil {
 		if err := p.cfg.Facts.gather(r.Context(), ex); err != nil {
+			// The error may quote the request's image reference.
+			logged := audit.RedactString(err.Error())
 			if r.Context().Err() != nil {
 				// The client left while its facts were looked up: nobody
 				// to answer, and nothing wrong with the daemon. Logged as
 				// an error, every client that gives up would page ops.
-				p.log.Info("the client went away during the fact lookup; refusing", "endpoint", ex.Route.Name, "error", audit.RedactString(err.Error()))
+				p.log.Info("the client went away during the fact lookup; refusing", "endpoint", ex.Route.Name, "error", logged)
 			} else {
-				// The error may quote the request's image reference.
-				p.log.Error("fact lookup failed; refusing", "endpoint", ex.Route.Name, "error", audit.RedactString(err.Error()))
+				p.log.Error("fact lookup failed; refusing", "endpoint", ex.Route.Name, "error", logged)
 			}
 			msg := "looking up facts for the policy: " + err.Error()
 			if client.IsErrConnectionFailed(err) {

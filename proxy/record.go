@@ -23,7 +23,8 @@ func (p *Proxy) refuse(w http.ResponseWriter, r *http.Request, ex *Exchange, her
 	}
 	p.cfg.Metrics.request(endpoint, "refused")
 	// The URI is the client's, query included, and a refusal may quote it.
-	p.log.Info("refused", "method", r.Method, "uri", audit.RedactString(truncate(r.RequestURI)), "status", herr.Status, "reason", audit.RedactString(herr.Message))
+	reason := audit.RedactString(herr.Message)
+	p.log.Info("refused", "method", r.Method, "uri", audit.RedactString(truncate(r.RequestURI)), "status", herr.Status, "reason", reason)
 	if p.cfg.Audit != nil {
 		rec := &audit.Record{
 			Type:        audit.TypeDecision,
@@ -34,7 +35,7 @@ func (p *Proxy) refuse(w http.ResponseWriter, r *http.Request, ex *Exchange, her
 			Method:      r.Method,
 			RequestPath: truncate(r.URL.Path),
 			Client:      clientDoc(r),
-			Result:      &audit.Result{Allow: false, Reasons: []string{audit.RedactString(herr.Message)}, Status: herr.Status},
+			Result:      &audit.Result{Allow: false, Reasons: []string{reason}, Status: herr.Status},
 			Labels:      p.labels,
 		}
 		if ex != nil && ex.Route != nil {
@@ -112,17 +113,19 @@ func (p *Proxy) recordDecision(ex *Exchange, encoded []byte) error {
 // may quote what the client sent (a fromSrc URL with its password), so any
 // secret in one is redacted. The client is answered with them whole.
 func loggedReasons(reasons []string) []string {
+	var out []string // a copy, once a reason changes
 	for i, r := range reasons {
-		if audit.RedactString(r) == r {
-			continue
+		if redacted := audit.RedactString(r); redacted != r {
+			if out == nil {
+				out = slices.Clone(reasons)
+			}
+			out[i] = redacted
 		}
-		out := slices.Clone(reasons)
-		for j := i; j < len(out); j++ {
-			out[j] = audit.RedactString(out[j])
-		}
-		return out
 	}
-	return reasons
+	if out == nil {
+		return reasons
+	}
+	return out
 }
 
 // recordOutcome writes what the daemon answered to a forwarded request.
