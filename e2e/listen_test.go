@@ -62,13 +62,7 @@ type testPKI struct {
 func newPKI(t *testing.T) *testPKI {
 	t.Helper()
 	dir := t.TempDir()
-	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	caTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "xcsproxy test CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	caDER, _ := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	caDER, caKey := newCA(t, "xcsproxy test CA", time.Hour)
 	ca, _ := x509.ParseCertificate(caDER)
 	p := &testPKI{dir: dir, pool: x509.NewCertPool()}
 	p.pool.AddCert(ca)
@@ -99,6 +93,25 @@ func newPKI(t *testing.T) *testPKI {
 	strDER, strKey := issue("stranger", x509.ExtKeyUsageClientAuth, nil, nil)
 	p.strangerCert = tls.Certificate{Certificate: [][]byte{strDER}, PrivateKey: strKey}
 	return p
+}
+
+// newCA makes a self-signed root CA valid for lifetime from an hour ago.
+func newCA(t *testing.T, cn string, lifetime time.Duration) ([]byte, *ecdsa.PrivateKey) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: cn},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(lifetime),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return der, key
 }
 
 func writePEM(t *testing.T, dir, name, typ string, der []byte) string {
