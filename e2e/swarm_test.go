@@ -16,8 +16,10 @@ import (
 	"github.com/docker/docker/api/types/swarm"
 )
 
-// joinSwarm makes the test daemon a one-node swarm for the test's duration.
-func joinSwarm(t *testing.T) {
+// joinSwarm makes the test daemon a one-node swarm for the test's duration,
+// and reports whether it made one (false: the daemon was in a swarm, which
+// outlives the test).
+func joinSwarm(t *testing.T) (made bool) {
 	t.Helper()
 	ctx := ctxFor(t, time.Minute)
 	info, err := docker.Info(ctx)
@@ -25,7 +27,7 @@ func joinSwarm(t *testing.T) {
 		t.Fatal(err)
 	}
 	if info.Swarm.LocalNodeState == swarm.LocalNodeStateActive {
-		return
+		return false
 	}
 	if _, err := docker.SwarmInit(ctx, swarm.InitRequest{ListenAddr: "127.0.0.1:2377", AdvertiseAddr: "127.0.0.1"}); err != nil {
 		t.Fatalf("docker swarm init: %v", err)
@@ -35,6 +37,7 @@ func joinSwarm(t *testing.T) {
 			t.Errorf("docker swarm leave: %v", err)
 		}
 	})
+	return true
 }
 
 func csServiceSpec(name, image string, replicas uint64) string {
@@ -257,7 +260,17 @@ func clientsRootCA(t *testing.T) (certPEM, keyPEM string) {
 // Where a site allows network.create, xcsproxy refuses that network.
 func TestAClientCannotMakeTheSwarmsIngressNetwork(t *testing.T) {
 	ctx := ctxFor(t, 2*time.Minute)
-	joinSwarm(t)
+	if !joinSwarm(t) {
+		// The swarm outlives the test: it gets an ingress back.
+		t.Cleanup(func() {
+			if len(ingressNetworks(t)) > 0 {
+				return
+			}
+			if _, err := docker.NetworkCreate(ctxFor(t, time.Minute), "ingress", network.CreateOptions{Driver: "overlay", Ingress: true}); err != nil {
+				t.Errorf("putting the swarm's ingress network back: %v", err)
+			}
+		})
+	}
 	removeIngress(t)
 	stamp := time.Now().UnixNano()
 
@@ -285,8 +298,8 @@ func TestAClientCannotMakeTheSwarmsIngressNetwork(t *testing.T) {
 	}
 }
 
-// removeIngress removes the swarm's ingress network for the test, and puts
-// one back after it where the swarm outlives the test.
+// removeIngress removes the swarm's ingress networks and waits until they
+// are gone.
 func removeIngress(t *testing.T) {
 	t.Helper()
 	ctx := ctxFor(t, time.Minute)
@@ -312,16 +325,6 @@ func removeIngress(t *testing.T) {
 			}
 		}
 	}
-	t.Cleanup(func() {
-		ctx := ctxFor(t, time.Minute)
-		info, err := docker.Info(ctx)
-		if err != nil || info.Swarm.LocalNodeState != swarm.LocalNodeStateActive || len(ingressNetworks(t)) > 0 {
-			return
-		}
-		if _, err := docker.NetworkCreate(ctx, "ingress", network.CreateOptions{Driver: "overlay", Ingress: true}); err != nil {
-			t.Errorf("putting the swarm's ingress network back: %v", err)
-		}
-	})
 }
 
 // ingressNetworks are the ids of the daemon's ingress networks.
