@@ -21,8 +21,8 @@ type SyncMode string
 const (
 	// SyncAlways fsyncs every record before the request is forwarded.
 	SyncAlways SyncMode = "always"
-	// SyncBatch fsyncs in the background, a few milliseconds behind, grouping
-	// records; requests never wait for it.
+	// SyncBatch fsyncs in the background, at most syncDelay behind,
+	// grouping records; requests never wait for it.
 	SyncBatch SyncMode = "batch"
 	// SyncNone leaves flushing to the operating system.
 	SyncNone SyncMode = "none"
@@ -30,9 +30,6 @@ const (
 
 // lineBuffers hold records being encoded and sealed, reused across requests.
 var lineBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
-
-// batchDelay bounds how far a batch fsync lags behind the write.
-const batchDelay = 5 * time.Millisecond
 
 // Options configure a Writer.
 type Options struct {
@@ -77,22 +74,22 @@ type Writer struct {
 	pending     []byte
 	lineEnds    []int
 	lineHeads   []chainHead
-	queuedLines bool // some came from Enqueue
+	queuedLines bool      // some came from Enqueue
+	unsynced    bool      // SyncBatch: written since the flusher's last fsync
+	lastSync    time.Time // SyncBatch: the flusher's last fsync
 
-	syncReq  chan struct{}
-	queueReq chan struct{}
-	done     chan struct{}
-	wg       sync.WaitGroup
+	// The flusher's state (flusher.go).
+	busy   bool          // a record came that it must see to since its last round
+	parked bool          // it waits for wake rather than rounds on its own
+	wake   chan struct{} // holds at most one signal: only a parked flusher is sent one
+	done   chan struct{}
+	wg     sync.WaitGroup
 }
 
 type chainHead struct {
 	seq  uint64
 	hash string
 }
-
-// queueDelay bounds how long a record queued with Enqueue waits for a
-// write to ride along with before one is made for it.
-const queueDelay = 2 * time.Millisecond
 
 // Open opens (or creates) path for appending and resumes the chain from its
 // last complete record, or from the newest rotated file when path is new.
@@ -108,7 +105,7 @@ func Open(path string, opt Options) (*Writer, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("audit directory: %w", err)
 	}
-	w := &Writer{path: path, opt: opt, hasher: newChainHasher(), pending: make([]byte, 1, 4096), syncReq: make(chan struct{}, 1), queueReq: make(chan struct{}, 1), done: make(chan struct{})}
+	w := &Writer{path: path, opt: opt, hasher: newChainHasher(), pending: make([]byte, 1, 4096), parked: true, wake: make(chan struct{}, 1), done: make(chan struct{})}
 	for _, candidate := range []string{path, path + ".1"} {
 		seq, hash, torn, err := lastRecord(candidate)
 		if err != nil {
@@ -126,12 +123,8 @@ func Open(path string, opt Options) (*Writer, error) {
 	if err := w.openFile(); err != nil {
 		return nil, err
 	}
-	if opt.Sync == SyncBatch {
-		w.wg.Add(1)
-		go w.afterSignals(w.syncReq, batchDelay, w.syncBatch)
-	}
 	w.wg.Add(1)
-	go w.afterSignals(w.queueReq, queueDelay, w.writeQueued)
+	go w.flusher()
 	return w, nil
 }
 
@@ -158,7 +151,7 @@ func (w *Writer) Append(rec *Record) error {
 
 // Enqueue seals rec into the chain and returns without waiting for the
 // write: the line goes out with the next Append's write, or within
-// queueDelay. For records nothing waits on (a request's outcome); a write
+// flushDelay. For records nothing waits on (a request's outcome); a write
 // that fails is reported to the Appends that share it.
 func (w *Writer) Enqueue(rec *Record) error {
 	return w.add(rec, false)
@@ -179,10 +172,7 @@ func (w *Writer) add(rec *Record, wait bool) error {
 	seq, prev := w.seal(fields)
 	if !wait {
 		w.queuedLines = true
-		select {
-		case w.queueReq <- struct{}{}:
-		default:
-		}
+		w.needFlusher()
 		return nil
 	}
 	if err := w.writePending(); err != nil {
@@ -255,10 +245,8 @@ func (w *Writer) writePending() error {
 			return fmt.Errorf("syncing audit log: %w", err)
 		}
 	case SyncBatch:
-		select {
-		case w.syncReq <- struct{}{}:
-		default:
-		}
+		w.unsynced = true
+		w.needFlusher()
 	}
 	if w.opt.MaxSize > 0 && w.size >= w.opt.MaxSize {
 		if err := w.rotate(); err != nil {
@@ -307,14 +295,6 @@ func (w *Writer) failAfter(n int, err error) {
 	}
 }
 
-// writeQueued writes records queued with Enqueue that no Append carried
-// within queueDelay.
-func (w *Writer) writeQueued() {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	_ = w.writePending() // a failure reaches OnLost
-}
-
 // checkFile reopens the log when it was removed or replaced underneath us,
 // at most once a second: writing on into an unlinked file would lose
 // everything.
@@ -355,33 +335,6 @@ func (w *Writer) rotate() error {
 		w.opt.OnHead(w.path+".1", w.fileSeq, w.filePrev)
 	}
 	return w.openFile()
-}
-
-// syncBatch fsyncs without the lock: writers must not wait for the disk in
-// batch mode. A file rotated away meanwhile was synced by rotate.
-func (w *Writer) syncBatch() {
-	w.mu.Lock()
-	f := w.f
-	w.mu.Unlock()
-	if f != nil {
-		_ = f.Sync()
-	}
-}
-
-// afterSignals runs fn delay after a signal on req (signals meanwhile are
-// one), until Close: batchDelay lets a burst of writes share one fsync,
-// queueDelay lets a queued record ride along with an Append.
-func (w *Writer) afterSignals(req <-chan struct{}, delay time.Duration, fn func()) {
-	defer w.wg.Done()
-	for {
-		select {
-		case <-w.done:
-			return
-		case <-req:
-		}
-		time.Sleep(delay)
-		fn()
-	}
 }
 
 // Head returns the head of the chain in the file.
