@@ -25,6 +25,7 @@ import (
 	"github.com/xcsproxy/xcsproxy/commands"
 	"github.com/xcsproxy/xcsproxy/gcpace"
 	"github.com/xcsproxy/xcsproxy/http1"
+	"github.com/xcsproxy/xcsproxy/oplog"
 	"github.com/xcsproxy/xcsproxy/policies"
 	"github.com/xcsproxy/xcsproxy/policy"
 	"github.com/xcsproxy/xcsproxy/proxy"
@@ -103,7 +104,8 @@ func newLogger(level, format string) hclog.Logger {
 		fi, err := os.Stderr.Stat()
 		json = err != nil || fi.Mode()&os.ModeCharDevice == 0
 	}
-	return hclog.New(&hclog.LoggerOptions{
+	// Redacting: a line may quote what a client sent, secrets and all.
+	return oplog.New(&hclog.LoggerOptions{
 		Name:       "xcsproxy",
 		Level:      hclog.LevelFromString(level),
 		JSONFormat: json,
