@@ -35,13 +35,20 @@ func linesIn(t *testing.T, path string) int {
 	return strings.Count(string(b), "\n")
 }
 
-func TestTheFlusherParksWhenRecordsStopAndWakesForTheNextOne(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "audit.log")
-	w, err := Open(path, Options{Sync: SyncNone})
+// openFlushed opens a log in a test's directory, closed when it ends.
+func openFlushed(t *testing.T, sync SyncMode) (w *Writer, path string) {
+	t.Helper()
+	path = filepath.Join(t.TempDir(), "audit.log")
+	w, err := Open(path, Options{Sync: sync})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer w.Close()
+	t.Cleanup(func() { w.Close() })
+	return w, path
+}
+
+func TestTheFlusherParksWhenRecordsStopAndWakesForTheNextOne(t *testing.T) {
+	w, path := openFlushed(t, SyncNone)
 	for want := 1; want <= 3; want++ {
 		if err := w.Enqueue(pingRecord()); err != nil {
 			t.Fatal(err)
@@ -56,12 +63,7 @@ func TestTheFlusherParksWhenRecordsStopAndWakesForTheNextOne(t *testing.T) {
 }
 
 func TestABatchWriteIsSyncedByTheFlusherWhichThenParks(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "audit.log")
-	w, err := Open(path, Options{Sync: SyncBatch})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
+	w, _ := openFlushed(t, SyncBatch)
 	for i := 0; i < 2; i++ {
 		if err := w.Append(pingRecord()); err != nil {
 			t.Fatal(err)
