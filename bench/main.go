@@ -31,7 +31,7 @@ func main() {
 	dur := flag.Duration("duration", 3*time.Second, "length of each throughput measurement")
 	logMB := flag.Int("log-mb", 56, "size of the container log read in the log scenario")
 	asJSON := flag.Bool("json", false, "print results as JSON")
-	only := flag.String("only", "", "run only the scenarios whose names contain one of these comma-separated pieces (default: all)")
+	only := flag.String("only", "", "run only the scenario with this whole name, or those whose names contain one of these comma-separated pieces (default: all)")
 	flag.StringVar(&auditSync, "audit-sync", "batch", "xcsproxy's --audit-sync for the run (always, batch, none)")
 	soakFor := flag.Duration("soak", 0, "instead of the scenarios: run the mixed Container Service workload from 32 clients this long")
 	soakEvery := flag.Duration("soak-every", time.Minute, "reporting interval of --soak")

@@ -146,6 +146,12 @@ func scenarios(env *environment, dur time.Duration, logMB int, only string) []sc
 	}
 	var out []scenario
 	for _, sc := range all {
+		// A whole name picks that scenario alone: names hold commas.
+		if sc.name == strings.TrimSpace(only) {
+			return []scenario{sc}
+		}
+	}
+	for _, sc := range all {
 		for _, o := range strings.Split(only, ",") {
 			if strings.Contains(sc.name, strings.TrimSpace(o)) {
 				out = append(out, sc)
