@@ -17,9 +17,9 @@ const syncDelay = 50 * time.Millisecond
 // written. While it has work it rounds every flushDelay on its own; after
 // a round that leaves nothing to do and in which no record came, it parks,
 // and the next record that needs it wakes it. It used to be two
-// goroutines, each signalled at every write and each fsyncing every 5 ms:
-// at one client on /_ping those wake-ups and fsyncs, not the encoding or
-// the write, were most of what the audit log cost.
+// goroutines signalled at nearly every write, one of them fsyncing every
+// 5 ms: at one client on /_ping those wake-ups and fsyncs, not the
+// encoding or the write, were most of what the audit log cost.
 
 // needFlusher notes, the lock held, that a record came which the flusher
 // must see to (a queued line, or a write to fsync), and wakes it if it is
