@@ -157,6 +157,8 @@ func New(cfg Config) *Proxy {
 	return p
 }
 
+// ServeHTTP judges a request and carries out what is allowed: the decision
+// is recorded before anything reaches the daemon, and the outcome after.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	if n := headerFields(r.Header); n > p.cfg.MaxHeaderFields {
@@ -174,29 +176,96 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.oneAtATime.Lock()
 		defer p.oneAtATime.Unlock()
 	}
-	if p.cfg.Facts != nil {
-		if err := p.cfg.Facts.gather(r.Context(), ex); err != nil {
-			// The error may quote the request's image reference.
-			logged := audit.RedactString(err.Error())
-			if r.Context().Err() != nil {
-				// The client left while its facts were looked up: nobody
-				// to answer, and nothing wrong with the daemon. Logged as
-				// an error, every client that gives up would page ops.
-				p.log.Info("the client went away during the fact lookup; refusing", "endpoint", ex.Route.Name, "error", logged)
-			} else {
-				p.log.Error("fact lookup failed; refusing", "endpoint", ex.Route.Name, "error", logged)
-			}
-			msg := "looking up facts for the policy: " + err.Error()
-			if client.IsErrConnectionFailed(err) {
-				msg = "the Docker daemon at " + p.cfg.Upstream.Addr + " is unreachable (while looking up facts for the policy); check that dockerd is running and --upstream is right"
-			}
-			p.refuse(w, r, ex, errorf(http.StatusBadGateway, msg))
-			return
-		}
+	if !p.judge(w, r, ex) {
+		return
 	}
+	missing, pinErr := pin(ex)
+	rec := &responseRecorder{ResponseWriter: w}
+	forwardStart := time.Now()
+	if ex.Route.Stream && !ex.Route.Hijack {
+		p.cfg.Metrics.gauge(func(m *Metrics) prometheus.Gauge { return m.OpenStreams }, 1)
+		defer p.cfg.Metrics.gauge(func(m *Metrics) prometheus.Gauge { return m.OpenStreams }, -1)
+	}
+	forwardErr := p.deliver(rec, r, ex, missing, pinErr)
+	if !ex.Route.Stream {
+		p.cfg.Metrics.duration(ex.Route.Name, "proxy", forwardStart.Sub(start))
+		p.cfg.Metrics.duration(ex.Route.Name, "daemon", time.Since(forwardStart))
+	}
+	aborted := errors.Is(forwardErr, errAbort)
+	if aborted && r.Context().Err() != nil {
+		// The client left (and its leaving closed the daemon's side).
+		forwardErr = fmt.Errorf("the client went away: %w", r.Context().Err())
+	}
+	p.recordOutcome(ex, rec, forwardErr)
+	if p.cfg.OnOutcome != nil {
+		p.cfg.OnOutcome(ex.Route.Name, rec.status)
+	}
+	if aborted {
+		// Cut the client's connection: ending the handler normally would
+		// close a chunked answer as if it were whole.
+		panic(http.ErrAbortHandler)
+	}
+}
+
+// judge looks up the facts, decides and writes the decision record. When
+// the request is refused or denied it answers the client itself and
+// reports false: nothing is to be forwarded.
+func (p *Proxy) judge(w http.ResponseWriter, r *http.Request, ex *Exchange) bool {
+	if p.cfg.Facts != nil && !p.gatherFacts(w, r, ex) {
+		return false
+	}
+	inputBuf := inputBuffers.Get().(*[]byte)
+	encoded := p.decide(ex, inputBuf)
+	recErr := p.recordDecision(ex, encoded)
+	inputBuffers.Put(inputBuf)
+	if !ex.Decision.Allow {
+		p.cfg.Metrics.request(ex.Route.Name, "deny")
+		p.log.Info("denied", "decision_id", ex.ID, "endpoint", ex.Route.Name, "method", r.Method, "path", ex.Target.Path,
+			"client", audit.ClientName(ex.Input.Client.Map()), "reasons", strings.Join(loggedReasons(ex.Decision.Reasons), "; "))
+		writeError(w, http.StatusForbidden, "denied: "+strings.Join(ex.Decision.Reasons, "; "))
+		return false
+	}
+	if recErr != nil {
+		// No record, no request.
+		p.cfg.Metrics.request(ex.Route.Name, "refused")
+		p.log.Error("audit log unavailable; refusing", "decision_id", ex.ID, "error", recErr)
+		writeError(w, http.StatusServiceUnavailable, "the audit log cannot be written, so nothing was forwarded: "+recErr.Error())
+		return false
+	}
+	p.cfg.Metrics.request(ex.Route.Name, "allow")
+	return true
+}
+
+// gatherFacts looks up what the decision needs from the daemon; when that
+// fails it refuses the request itself and reports false.
+func (p *Proxy) gatherFacts(w http.ResponseWriter, r *http.Request, ex *Exchange) bool {
+	if err := p.cfg.Facts.gather(r.Context(), ex); err != nil {
+		// The error may quote the request's image reference.
+		logged := audit.RedactString(err.Error())
+		if r.Context().Err() != nil {
+			// The client left while its facts were looked up: nobody
+			// to answer, and nothing wrong with the daemon. Logged as
+			// an error, every client that gives up would page ops.
+			p.log.Info("the client went away during the fact lookup; refusing", "endpoint", ex.Route.Name, "error", logged)
+		} else {
+			p.log.Error("fact lookup failed; refusing", "endpoint", ex.Route.Name, "error", logged)
+		}
+		msg := "looking up facts for the policy: " + err.Error()
+		if client.IsErrConnectionFailed(err) {
+			msg = "the Docker daemon at " + p.cfg.Upstream.Addr + " is unreachable (while looking up facts for the policy); check that dockerd is running and --upstream is right"
+		}
+		p.refuse(w, r, ex, errorf(http.StatusBadGateway, msg))
+		return false
+	}
+	return true
+}
+
+// decide encodes the input, has the policy decide on it and applies the
+// decision's patch. It returns the input as forwarded, encoded in inputBuf
+// (nil if it could not be encoded), for the decision record.
+func (p *Proxy) decide(ex *Exchange, inputBuf *[]byte) []byte {
 	// One encoding of the input keys the decision memo and, when it holds
 	// nothing to redact, is the audit record's input.
-	inputBuf := inputBuffers.Get().(*[]byte)
 	encoded, encErr := ex.Input.AppendJSON((*inputBuf)[:0])
 	*inputBuf = encoded
 	if encErr != nil {
@@ -233,56 +302,39 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	recErr := p.recordDecision(ex, encoded)
-	inputBuffers.Put(inputBuf)
-	if !ex.Decision.Allow {
-		p.cfg.Metrics.request(ex.Route.Name, "deny")
-		p.log.Info("denied", "decision_id", ex.ID, "endpoint", ex.Route.Name, "method", r.Method, "path", ex.Target.Path,
-			"client", audit.ClientName(ex.Input.Client.Map()), "reasons", strings.Join(loggedReasons(ex.Decision.Reasons), "; "))
-		writeError(w, http.StatusForbidden, "denied: "+strings.Join(ex.Decision.Reasons, "; "))
-		return
-	}
-	if recErr != nil {
-		// No record, no request.
-		p.cfg.Metrics.request(ex.Route.Name, "refused")
-		p.log.Error("audit log unavailable; refusing", "decision_id", ex.ID, "error", recErr)
-		writeError(w, http.StatusServiceUnavailable, "the audit log cannot be written, so nothing was forwarded: "+recErr.Error())
-		return
-	}
-	p.cfg.Metrics.request(ex.Route.Name, "allow")
-	missing, pinErr := pin(ex)
-	rec := &responseRecorder{ResponseWriter: w}
-	forwardStart := time.Now()
-	if ex.Route.Stream && !ex.Route.Hijack {
-		p.cfg.Metrics.gauge(func(m *Metrics) prometheus.Gauge { return m.OpenStreams }, 1)
-		defer p.cfg.Metrics.gauge(func(m *Metrics) prometheus.Gauge { return m.OpenStreams }, -1)
-	}
-	var forwardErr error
+	return encoded
+}
+
+// deliver carries out an allowed request and reports why it was not
+// carried out whole: the pin's failure and a target missing when judged
+// are answered here, a local endpoint by its handler, a tunnel and the
+// daemon's answer through w.
+func (p *Proxy) deliver(w http.ResponseWriter, r *http.Request, ex *Exchange, missing string, pinErr error) error {
 	switch {
 	case pinErr != nil:
 		p.log.Error("pinning the request to what was judged failed; refusing", "decision_id", ex.ID, "error", pinErr)
-		writeError(rec, http.StatusInternalServerError, "the request could not be pinned to the objects it was judged on, so nothing was forwarded: "+pinErr.Error())
-		forwardErr = fmt.Errorf("not forwarded: pinning: %w", pinErr)
+		writeError(w, http.StatusInternalServerError, "the request could not be pinned to the objects it was judged on, so nothing was forwarded: "+pinErr.Error())
+		return fmt.Errorf("not forwarded: pinning: %w", pinErr)
 	case missing != "":
 		// Forwarded, the name could reach an object made meanwhile that
 		// nobody judged; the daemon's answer would have been this one.
 		// A missing target's facts name it as the client did.
-		writeError(rec, http.StatusNotFound, fmt.Sprintf("No such %s: %v", missing, ex.Input.Target["id"]))
-		forwardErr = fmt.Errorf("not forwarded: no such %s when judged", missing)
+		writeError(w, http.StatusNotFound, fmt.Sprintf("No such %s: %v", missing, ex.Input.Target["id"]))
+		return fmt.Errorf("not forwarded: no such %s when judged", missing)
 	case ex.Route.Local:
 		if p.cfg.Local == nil {
-			writeError(rec, http.StatusNotFound, ex.Route.Name+" is not enabled on this xcsproxy")
+			writeError(w, http.StatusNotFound, ex.Route.Name+" is not enabled on this xcsproxy")
 		} else {
-			p.cfg.Local.ServeLocal(rec, r, ex.Route.Name, ex.Params, ex.Body.Canonical, ex.ID)
+			p.cfg.Local.ServeLocal(w, r, ex.Route.Name, ex.Params, ex.Body.Canonical, ex.ID)
 		}
 	case ex.Route.Hijack:
-		forwardErr = p.tunnel(rec, r, ex)
+		return p.tunnel(w, r, ex)
 	case p.direct != nil && !ex.Body.Raw:
 		var finite time.Duration
 		if !ex.Route.Stream {
 			finite = p.cfg.RequestTimeout
 		}
-		forwardErr = p.direct.forward(rec, r, ex, finite, p.upstreamError)
+		return p.direct.forward(w, r, ex, finite, p.upstreamError)
 	default:
 		ctx := context.WithValue(r.Context(), exchangeKey{}, ex)
 		if !ex.Route.Stream {
@@ -290,26 +342,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			ctx, cancel = context.WithTimeout(ctx, p.cfg.RequestTimeout)
 			defer cancel()
 		}
-		p.forward.ServeHTTP(rec, r.WithContext(ctx))
+		p.forward.ServeHTTP(w, r.WithContext(ctx))
 	}
-	if !ex.Route.Stream {
-		p.cfg.Metrics.duration(ex.Route.Name, "proxy", forwardStart.Sub(start))
-		p.cfg.Metrics.duration(ex.Route.Name, "daemon", time.Since(forwardStart))
-	}
-	aborted := errors.Is(forwardErr, errAbort)
-	if aborted && r.Context().Err() != nil {
-		// The client left (and its leaving closed the daemon's side).
-		forwardErr = fmt.Errorf("the client went away: %w", r.Context().Err())
-	}
-	p.recordOutcome(ex, rec, forwardErr)
-	if p.cfg.OnOutcome != nil {
-		p.cfg.OnOutcome(ex.Route.Name, rec.status)
-	}
-	if aborted {
-		// Cut the client's connection: ending the handler normally would
-		// close a chunked answer as if it were whole.
-		panic(http.ErrAbortHandler)
-	}
+	return nil
 }
 
 // headerFields counts a request's header fields, repeated names included.
