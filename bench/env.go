@@ -40,7 +40,10 @@ type environment struct {
 	docker     *client.Client
 	pingCPU    []float64 // µs of xcsproxy CPU per ping, one per round
 	cycleCPU   []float64 // ms of xcsproxy CPU per CS cycle at 8 clients, one per round
-	kept       []string  // containers kept for the whole run, removed by close
+	// pingSwitches are a started target's context switches per ping at
+	// one client, one per round.
+	pingSwitches map[string][]float64
+	kept         []string // containers kept for the whole run, removed by close
 	// The Container Service's mount roots for the run: a session directory
 	// in the archive, and the build root jobs get output directories in.
 	archiveRoot, buildRoot, session string
@@ -54,7 +57,7 @@ func setup(ctx context.Context) (*environment, error) {
 		return nil, err
 	}
 	env := &environment{dir: dir, proxySock: filepath.Join(dir, "docker.sock"), auditLog: filepath.Join(dir, "audit.log"),
-		archiveRoot: filepath.Join(dir, "archive"), buildRoot: filepath.Join(dir, "build")}
+		archiveRoot: filepath.Join(dir, "archive"), buildRoot: filepath.Join(dir, "build"), pingSwitches: map[string][]float64{}}
 	env.session = filepath.Join(env.archiveRoot, "P1", "arc001", "S1")
 	for _, d := range []string{env.session, env.buildRoot} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
@@ -275,7 +278,50 @@ func (e *environment) processFigures() []result {
 		sort.Float64s(e.cycleCPU)
 		out = append(out, result{Scenario: "process", Target: "xcsproxy", Unit: "ms CPU per CS cycle (8 clients)", Value: e.cycleCPU[len(e.cycleCPU)/2]})
 	}
+	names := make([]string, 0, len(e.pingSwitches))
+	for name := range e.pingSwitches {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		rounds := e.pingSwitches[name]
+		sort.Float64s(rounds)
+		out = append(out, result{Scenario: "process", Target: name, Unit: "context switches per ping (1 client)", Value: rounds[len(rounds)/2]})
+	}
 	return out
+}
+
+// xcsproxyCPU is cpuSeconds for the xcsproxy under test, 0 for the others.
+func (e *environment) xcsproxyCPU(t target) float64 {
+	if t.pid == 0 || t.pid != e.cmd.Process.Pid {
+		return 0
+	}
+	return e.cpuSeconds()
+}
+
+// contextSwitches counts the voluntary and involuntary context switches of
+// all of a target's process's threads so far, from /proc; 0 for a target
+// the run did not start.
+func contextSwitches(t target) float64 {
+	if t.pid == 0 {
+		return 0
+	}
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/status", t.pid))
+	n := 0.0
+	for _, task := range tasks {
+		status, err := os.ReadFile(task)
+		if err != nil {
+			continue // the thread ended meanwhile
+		}
+		for _, line := range strings.Split(string(status), "\n") {
+			// voluntary_ctxt_switches and nonvoluntary_ctxt_switches
+			if key, value, ok := strings.Cut(line, ":"); ok && strings.HasSuffix(key, "ctxt_switches") {
+				v, _ := strconv.ParseFloat(strings.TrimSpace(value), 64)
+				n += v
+			}
+		}
+	}
+	return n
 }
 
 // cpuSeconds is xcsproxy's user+system CPU time so far, from /proc.

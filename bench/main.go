@@ -54,7 +54,7 @@ func main() {
 		_ = enc.Encode(samples)
 		return
 	}
-	targets := []target{{name: "direct", sock: "/var/run/docker.sock"}, {name: "xcsproxy", sock: env.proxySock}}
+	targets := []target{{name: "direct", sock: "/var/run/docker.sock"}, {name: "xcsproxy", sock: env.proxySock, pid: env.cmd.Process.Pid}}
 	for _, p := range peers {
 		name, addr, ok := strings.Cut(p, "=")
 		if !ok || !strings.HasPrefix(addr, "unix://") {

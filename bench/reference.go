@@ -97,5 +97,5 @@ func (e *environment) startReferences() ([]target, error) {
 		return nil, err
 	}
 	e.references = append(e.references, x)
-	return []target{{name: relayTarget, sock: relaySock}, {name: noAuditTarget, sock: noAuditSock}}, nil
+	return []target{{name: relayTarget, sock: relaySock, pid: r.Process.Pid}, {name: noAuditTarget, sock: noAuditSock, pid: x.Process.Pid}}, nil
 }

@@ -21,6 +21,7 @@ import (
 type target struct {
 	name string
 	sock string
+	pid  int // the process behind sock when the run started it; 0 otherwise
 }
 
 type measurement struct {
@@ -43,9 +44,10 @@ type scenario struct {
 // the machine's drift (which moves a 3 s round by a tenth or more here)
 // falls on every target alike. An op under way when its block ends is
 // finished within the block. A target's ops/s is its ops over the time
-// its blocks took. cpu, when given, reads xcsproxy's CPU seconds; the
-// second result is each target's CPU seconds per op.
-func alternating(ctx context.Context, ts []target, clients int, dur, block time.Duration, o op, cpu func() float64) ([]measurement, []float64) {
+// its blocks took. probe, when given, reads a counter of a target's
+// process (0 for none), before and after each of its blocks; the second
+// result is each target's count per op.
+func alternating(ctx context.Context, ts []target, clients int, dur, block time.Duration, o op, probe func(target) float64) ([]measurement, []float64) {
 	hcs := make([][]*http.Client, len(ts))
 	for i, t := range ts {
 		for c := 0; c < clients; c++ {
@@ -59,9 +61,9 @@ func alternating(ctx context.Context, ts []target, clients int, dur, block time.
 	firsts := make([][]error, len(ts))
 	for end := time.Now().Add(dur * time.Duration(len(ts))); time.Now().Before(end); {
 		for i := range ts {
-			var cpu0 float64
-			if cpu != nil {
-				cpu0 = cpu()
+			var count0 float64
+			if probe != nil {
+				count0 = probe(ts[i])
 			}
 			start := time.Now()
 			deadline := start.Add(block)
@@ -81,8 +83,8 @@ func alternating(ctx context.Context, ts []target, clients int, dur, block time.
 			}
 			wg.Wait()
 			busy[i] += time.Since(start)
-			if cpu != nil {
-				used[i] += cpu() - cpu0
+			if probe != nil {
+				used[i] += probe(ts[i]) - count0
 			}
 		}
 	}
@@ -110,9 +112,19 @@ func oneClient(dur, block time.Duration, o op) func(ctx context.Context, ts []ta
 
 func scenarios(env *environment, dur time.Duration, logMB int, only string) []scenario {
 	all := []scenario{
-		{name: "ping, 1 client", unit: "req/s", measureAll: oneClient(dur, 3*time.Millisecond, get("/_ping"))},
+		{name: "ping, 1 client", unit: "req/s", measureAll: func(ctx context.Context, ts []target) []measurement {
+			// A thread woken is a context switch; at one client those,
+			// more than the work, are what a proxy's process costs.
+			ms, switches := alternating(ctx, ts, 1, dur, 3*time.Millisecond, get("/_ping"), contextSwitches)
+			for i, t := range ts {
+				if t.pid != 0 && switches[i] > 0 {
+					env.pingSwitches[t.name] = append(env.pingSwitches[t.name], switches[i])
+				}
+			}
+			return ms
+		}},
 		{name: "ping, 16 clients", unit: "req/s", measureAll: func(ctx context.Context, ts []target) []measurement {
-			ms, cpu := alternating(ctx, ts, 16, dur, 500*time.Millisecond, get("/_ping"), env.cpuSeconds)
+			ms, cpu := alternating(ctx, ts, 16, dur, 500*time.Millisecond, get("/_ping"), env.xcsproxyCPU)
 			for i, t := range ts {
 				if t.name == "xcsproxy" && cpu[i] > 0 {
 					env.pingCPU = append(env.pingCPU, cpu[i]*1e6)
@@ -128,9 +140,9 @@ func scenarios(env *environment, dur time.Duration, logMB int, only string) []sc
 			// At 8 clients the machine's CPU is the limit, so xcsproxy's own
 			// CPU per cycle says more of its share than the ratio, which
 			// this VM moves by a tenth from round to round.
-			var cpu func() float64
+			var cpu func(target) float64
 			if t.name == "xcsproxy" {
-				cpu = env.cpuSeconds
+				cpu = env.xcsproxyCPU
 			}
 			ms, used := alternating(ctx, []target{t}, 8, dur, dur, env.csCycle, cpu)
 			if cpu != nil && used[0] > 0 {
