@@ -8,14 +8,14 @@ const flushDelay = 5 * time.Millisecond
 
 // syncDelay bounds, with SyncBatch, how far the fsync of a write lags
 // behind it: while records keep coming, one fsync covers this long's
-// writes. The lag only matters if the machine itself fails (the kernel
+// writes; once they stop, the flusher's next round fsyncs. The lag only matters if the machine itself fails (the kernel
 // keeps what a crashed xcsproxy wrote); --audit-sync always closes it.
 const syncDelay = 50 * time.Millisecond
 
 // The flusher is the Writer's one background goroutine: it writes the
 // queued lines no Append carried and, with SyncBatch, fsyncs what was
-// written. While it has work it rounds every flushDelay on its own; after
-// a round that leaves nothing to do and in which no record came, it parks,
+// written. While records come it rounds every flushDelay on its own; in
+// the first round in which none came, it fsyncs what is left and parks,
 // and the next record that needs it wakes it. It used to be two
 // goroutines signalled at nearly every write, one of them fsyncing every
 // 5 ms: at one client on /_ping those wake-ups and fsyncs, not the
@@ -52,10 +52,10 @@ func (w *Writer) flusher() {
 	}
 }
 
-// flushRound writes the queued lines, and fsyncs the writes once syncDelay
-// has passed since the last fsync. It parks the flusher, and reports
-// false, when nothing is left to do and no record came since the last
-// round.
+// flushRound writes the queued lines and fsyncs the writes: while records
+// keep coming, once syncDelay has passed since the last fsync; once they
+// stop, at once, since nothing then waits behind the disk. When no record
+// came since the last round, it parks the flusher and reports false.
 func (w *Writer) flushRound() (more bool) {
 	w.mu.Lock()
 	came := w.busy
@@ -63,11 +63,11 @@ func (w *Writer) flushRound() (more bool) {
 		_ = w.writePending() // a failure reaches OnLost
 	}
 	w.busy = false // its own write is not a record that came
-	f, sync := w.f, w.unsynced && time.Since(w.lastSync) >= syncDelay
+	f, sync := w.f, w.unsynced && (!came || time.Since(w.lastSync) >= syncDelay)
 	if sync {
 		w.unsynced, w.lastSync = false, time.Now()
 	}
-	more = came || w.unsynced
+	more = came
 	w.parked = !more
 	w.mu.Unlock()
 	if sync && f != nil {

@@ -69,8 +69,6 @@ func TestABatchWriteIsSyncedByTheFlusherWhichThenParks(t *testing.T) {
 		if err := w.Append(pingRecord()); err != nil {
 			t.Fatal(err)
 		}
-		// The second write comes less than syncDelay after the first
-		// fsync: its own waits for that much to pass.
 		awaitWriter(t, w, "the write fsynced and the flusher parked", func() bool {
 			return w.lastSync.After(written) && !w.unsynced && w.parked
 		})
