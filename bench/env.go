@@ -6,12 +6,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -271,24 +272,22 @@ func (e *environment) processFigures() []result {
 	}
 	out := []result{{Scenario: "process", Target: "xcsproxy", Unit: "MiB RSS", Value: rssKB / 1024}}
 	if len(e.pingCPU) > 0 {
-		sort.Float64s(e.pingCPU)
-		out = append(out, result{Scenario: "process", Target: "xcsproxy", Unit: "µs CPU per ping (16 clients)", Value: e.pingCPU[len(e.pingCPU)/2]})
+		out = append(out, result{Scenario: "process", Target: "xcsproxy", Unit: "µs CPU per ping (16 clients)", Value: middle(e.pingCPU)})
 	}
 	if len(e.cycleCPU) > 0 {
-		sort.Float64s(e.cycleCPU)
-		out = append(out, result{Scenario: "process", Target: "xcsproxy", Unit: "ms CPU per CS cycle (8 clients)", Value: e.cycleCPU[len(e.cycleCPU)/2]})
+		out = append(out, result{Scenario: "process", Target: "xcsproxy", Unit: "ms CPU per CS cycle (8 clients)", Value: middle(e.cycleCPU)})
 	}
-	names := make([]string, 0, len(e.pingSwitches))
-	for name := range e.pingSwitches {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		rounds := e.pingSwitches[name]
-		sort.Float64s(rounds)
-		out = append(out, result{Scenario: "process", Target: name, Unit: "context switches per ping (1 client)", Value: rounds[len(rounds)/2]})
+	for _, name := range slices.Sorted(maps.Keys(e.pingSwitches)) {
+		out = append(out, result{Scenario: "process", Target: name, Unit: "context switches per ping (1 client)", Value: middle(e.pingSwitches[name])})
 	}
 	return out
+}
+
+// middle is the median of the rounds' figures (the upper one of an even
+// count, as median takes it).
+func middle(rounds []float64) float64 {
+	sorted := slices.Sorted(slices.Values(rounds))
+	return sorted[len(sorted)/2]
 }
 
 // xcsproxyCPU is cpuSeconds for the xcsproxy under test, 0 for the others.
