@@ -365,3 +365,18 @@ func TestRedactionDropsTheValueOfASecretAssignmentInAnyString(t *testing.T) {
 		})
 	}
 }
+
+func TestRedactStringsCopiesOnlyWhenAStringChanges(t *testing.T) {
+	plain := []string{"image x is not allowed", "mounts a socket"}
+	if got := RedactStrings(plain); &got[0] != &plain[0] {
+		t.Error("a list with nothing to redact was copied")
+	}
+	quoting := []string{"ok", "import from https://u:tok-77@h/x.tar"}
+	got := RedactStrings(quoting)
+	if got[1] != "import from https://u:"+Redacted+"@h/x.tar" || got[0] != "ok" {
+		t.Errorf("redacted to %q", got)
+	}
+	if quoting[1] != "import from https://u:tok-77@h/x.tar" {
+		t.Error("the caller's list was changed in place")
+	}
+}

@@ -1,6 +1,9 @@
 package audit
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Redacted replaces every secret value in an audit record.
 const Redacted = "<redacted>"
@@ -71,8 +74,8 @@ func RedactInput(in map[string]any, extra []string) map[string]any {
 
 // RedactString replaces the secrets a free-form string may carry: a URL's
 // password, a secret-looking header's value, the word after a
-// secret-looking flag, and a secret-looking NAME=VALUE part. For strings
-// logged outside a record (a refused request's URI).
+// secret-looking flag, and a secret-looking NAME=VALUE part. The records'
+// strings get it, and so does every line of the operational log.
 //
 // Each way of reading a string splits it differently, and a value one
 // replaces can change what another reads: it is read again until nothing
@@ -85,6 +88,24 @@ func RedactString(s string) string {
 		}
 		s = redacted
 	}
+}
+
+// RedactStrings is RedactString of each of ss: ss itself when none
+// changes, else a copy.
+func RedactStrings(ss []string) []string {
+	var out []string
+	for i, s := range ss {
+		if r := RedactString(s); r != s {
+			if out == nil {
+				out = slices.Clone(ss)
+			}
+			out[i] = r
+		}
+	}
+	if out == nil {
+		return ss
+	}
+	return out
 }
 
 // redactString reads s once each way a secret can sit in it. A pass that

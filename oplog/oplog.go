@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"slices"
 
 	"github.com/hashicorp/go-hclog"
 
@@ -105,16 +106,8 @@ func redactValue(v any) (any, bool) {
 	case fmt.Stringer:
 		return redactedText(x.String())
 	case []string:
-		var out []string
-		for i, s := range x {
-			if r := audit.RedactString(s); r != s {
-				if out == nil {
-					out = append([]string(nil), x...)
-				}
-				out[i] = r
-			}
-		}
-		return out, out != nil
+		r := audit.RedactStrings(x)
+		return r, !slices.Equal(r, x)
 	}
 	return v, false
 }

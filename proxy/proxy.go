@@ -221,7 +221,7 @@ func (p *Proxy) judge(w http.ResponseWriter, r *http.Request, ex *Exchange) bool
 	if !ex.Decision.Allow {
 		p.cfg.Metrics.request(ex.Route.Name, "deny")
 		p.log.Info("denied", "decision_id", ex.ID, "endpoint", ex.Route.Name, "method", r.Method, "path", ex.Target.Path,
-			"client", audit.ClientName(ex.Input.Client.Map()), "reasons", strings.Join(loggedReasons(ex.Decision.Reasons), "; "))
+			"client", audit.ClientName(ex.Input.Client.Map()), "reasons", strings.Join(audit.RedactStrings(ex.Decision.Reasons), "; "))
 		writeError(w, http.StatusForbidden, "denied: "+strings.Join(ex.Decision.Reasons, "; "))
 		return false
 	}

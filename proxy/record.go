@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -77,7 +76,9 @@ func (p *Proxy) recordDecision(ex *Exchange, encoded []byte) error {
 	pr := getRecord()
 	defer pr.release()
 	res := &pr.res
-	res.Allow, res.Reasons = ex.Decision.Allow, loggedReasons(ex.Decision.Reasons)
+	// A reason may quote what the client sent (a fromSrc URL with its
+	// password); the client is answered with the reasons whole.
+	res.Allow, res.Reasons = ex.Decision.Allow, audit.RedactStrings(ex.Decision.Reasons)
 	if len(ex.Decision.Patch) > 0 {
 		res.Patch = audit.RedactPatch(ex.Decision.Patch, nil)
 	}
@@ -107,25 +108,6 @@ func (p *Proxy) recordDecision(ex *Exchange, encoded []byte) error {
 		Metrics:        audit.Metrics{RegoQueryEvalNS: ex.EvalTime.Nanoseconds()},
 	}
 	return p.append(&pr.rec)
-}
-
-// loggedReasons are a decision's reasons as the logs keep them: a reason
-// may quote what the client sent (a fromSrc URL with its password), so any
-// secret in one is redacted. The client is answered with them whole.
-func loggedReasons(reasons []string) []string {
-	var out []string // a copy, once a reason changes
-	for i, r := range reasons {
-		if redacted := audit.RedactString(r); redacted != r {
-			if out == nil {
-				out = slices.Clone(reasons)
-			}
-			out[i] = redacted
-		}
-	}
-	if out == nil {
-		return reasons
-	}
-	return out
 }
 
 // recordOutcome writes what the daemon answered to a forwarded request.
