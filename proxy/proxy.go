@@ -24,6 +24,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/xcsproxy/xcsproxy/audit"
+	"github.com/xcsproxy/xcsproxy/oplog"
 	"github.com/xcsproxy/xcsproxy/policy"
 )
 
@@ -137,9 +138,12 @@ func New(cfg Config) *Proxy {
 		cfg.Log = hclog.NewNullLogger()
 	}
 	p := &Proxy{
-		cfg:     cfg,
-		router:  NewRouter(DockerAPI),
-		log:     cfg.Log,
+		cfg:    cfg,
+		router: NewRouter(DockerAPI),
+		// A line may quote what the client sent (a refused URI, an error
+		// naming its image reference, a denial's reasons), credentials
+		// and all: whatever logger it is given, the proxy's redacts.
+		log:     oplog.Redacting(cfg.Log),
 		tunnels: map[io.Closer]struct{}{},
 		labels:  map[string]any{"app": "xcsproxy", "version": cfg.Version},
 	}
@@ -221,7 +225,7 @@ func (p *Proxy) judge(w http.ResponseWriter, r *http.Request, ex *Exchange) bool
 	if !ex.Decision.Allow {
 		p.cfg.Metrics.request(ex.Route.Name, "deny")
 		p.log.Info("denied", "decision_id", ex.ID, "endpoint", ex.Route.Name, "method", r.Method, "path", ex.Target.Path,
-			"client", audit.ClientName(ex.Input.Client.Map()), "reasons", strings.Join(audit.RedactStrings(ex.Decision.Reasons), "; "))
+			"client", audit.ClientName(ex.Input.Client.Map()), "reasons", ex.Decision.Reasons)
 		writeError(w, http.StatusForbidden, "denied: "+strings.Join(ex.Decision.Reasons, "; "))
 		return false
 	}
@@ -240,15 +244,13 @@ func (p *Proxy) judge(w http.ResponseWriter, r *http.Request, ex *Exchange) bool
 // fails it refuses the request itself and reports false.
 func (p *Proxy) gatherFacts(w http.ResponseWriter, r *http.Request, ex *Exchange) bool {
 	if err := p.cfg.Facts.gather(r.Context(), ex); err != nil {
-		// The error may quote the request's image reference.
-		logged := audit.RedactString(err.Error())
 		if r.Context().Err() != nil {
 			// The client left while its facts were looked up: nobody
 			// to answer, and nothing wrong with the daemon. Logged as
 			// an error, every client that gives up would page ops.
-			p.log.Info("the client went away during the fact lookup; refusing", "endpoint", ex.Route.Name, "error", logged)
+			p.log.Info("the client went away during the fact lookup; refusing", "endpoint", ex.Route.Name, "error", err)
 		} else {
-			p.log.Error("fact lookup failed; refusing", "endpoint", ex.Route.Name, "error", logged)
+			p.log.Error("fact lookup failed; refusing", "endpoint", ex.Route.Name, "error", err)
 		}
 		msg := "looking up facts for the policy: " + err.Error()
 		if client.IsErrConnectionFailed(err) {

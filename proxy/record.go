@@ -21,9 +21,10 @@ func (p *Proxy) refuse(w http.ResponseWriter, r *http.Request, ex *Exchange, her
 		endpoint = ex.Route.Name
 	}
 	p.cfg.Metrics.request(endpoint, "refused")
-	// The URI is the client's, query included, and a refusal may quote it.
+	// The URI is the client's, query included, and a refusal may quote
+	// it: the log redacts both, the record's reason is redacted here.
 	reason := audit.RedactString(herr.Message)
-	p.log.Info("refused", "method", r.Method, "uri", audit.RedactString(truncate(r.RequestURI)), "status", herr.Status, "reason", reason)
+	p.log.Info("refused", "method", r.Method, "uri", truncate(r.RequestURI), "status", herr.Status, "reason", reason)
 	if p.cfg.Audit != nil {
 		rec := &audit.Record{
 			Type:        audit.TypeDecision,
