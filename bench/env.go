@@ -290,14 +290,6 @@ func middle(rounds []float64) float64 {
 	return sorted[len(sorted)/2]
 }
 
-// xcsproxyCPU is cpuSeconds for the xcsproxy under test, 0 for the others.
-func (e *environment) xcsproxyCPU(t target) float64 {
-	if t.pid == 0 || t.pid != e.cmd.Process.Pid {
-		return 0
-	}
-	return e.cpuSeconds()
-}
-
 // contextSwitches counts the voluntary and involuntary context switches of
 // all of a target's process's threads so far, from /proc; 0 for a target
 // the run did not start.
@@ -323,9 +315,13 @@ func contextSwitches(t target) float64 {
 	return n
 }
 
-// cpuSeconds is xcsproxy's user+system CPU time so far, from /proc.
-func (e *environment) cpuSeconds() float64 {
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", e.cmd.Process.Pid))
+// cpuSeconds is the user+system CPU time so far of a target's process,
+// from /proc; 0 for a target the run did not start.
+func cpuSeconds(t target) float64 {
+	if t.pid == 0 {
+		return 0
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", t.pid))
 	if err != nil {
 		return 0
 	}

@@ -124,7 +124,7 @@ func scenarios(env *environment, dur time.Duration, logMB int, only string) []sc
 			return ms
 		}},
 		{name: "ping, 16 clients", unit: "req/s", measureAll: func(ctx context.Context, ts []target) []measurement {
-			ms, cpu := alternating(ctx, ts, 16, dur, 500*time.Millisecond, get("/_ping"), env.xcsproxyCPU)
+			ms, cpu := alternating(ctx, ts, 16, dur, 500*time.Millisecond, get("/_ping"), cpuSeconds)
 			for i, t := range ts {
 				if t.name == "xcsproxy" && cpu[i] > 0 {
 					env.pingCPU = append(env.pingCPU, cpu[i]*1e6)
@@ -140,12 +140,8 @@ func scenarios(env *environment, dur time.Duration, logMB int, only string) []sc
 			// At 8 clients the machine's CPU is the limit, so xcsproxy's own
 			// CPU per cycle says more of its share than the ratio, which
 			// this VM moves by a tenth from round to round.
-			var cpu func(target) float64
-			if t.name == "xcsproxy" {
-				cpu = env.xcsproxyCPU
-			}
-			ms, used := alternating(ctx, []target{t}, 8, dur, dur, env.csCycle, cpu)
-			if cpu != nil && used[0] > 0 {
+			ms, used := alternating(ctx, []target{t}, 8, dur, dur, env.csCycle, cpuSeconds)
+			if t.name == "xcsproxy" && used[0] > 0 {
 				env.cycleCPU = append(env.cycleCPU, used[0]*1e3)
 			}
 			return ms[0]
