@@ -96,25 +96,23 @@ func redactArgs(args []any) []any {
 	return out
 }
 
+// redactValue is v redacted, and whether that changed it. An error or a
+// Stringer whose text changes is logged as its redacted text.
 func redactValue(v any) (any, bool) {
+	var text string
 	switch x := v.(type) {
 	case string:
-		r := audit.RedactString(x)
-		return r, r != x
+		text = x
 	case error:
-		return redactedText(x.Error())
+		text = x.Error()
 	case fmt.Stringer:
-		return redactedText(x.String())
+		text = x.String()
 	case []string:
 		r := audit.RedactStrings(x)
 		return r, !slices.Equal(r, x)
+	default:
+		return v, false
 	}
-	return v, false
-}
-
-// redactedText is text redacted, when that changed it; the value is then
-// logged as that string in place of the error or Stringer.
-func redactedText(text string) (any, bool) {
 	r := audit.RedactString(text)
 	return r, r != text
 }
