@@ -82,6 +82,7 @@ func main() {
 		return
 	}
 	printTable(results)
+	printGoals(os.Stdout, checkGoals(results))
 }
 
 // result is one scenario's median figures for one target.
