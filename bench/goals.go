@@ -50,35 +50,16 @@ func checkGoals(results []result) []verdict {
 		if !ok {
 			continue
 		}
-		v := verdict{what: g.what}
-		figure := x.Value
-		switch {
-		case g.unit != "":
-			v.got = fmt.Sprintf("%.1f", figure)
-		case g.time:
-			figure = 1 / x.Ratio
-			v.got = fmt.Sprintf("%.2fx", figure)
-		default:
-			figure = x.Ratio
-			v.got = fmt.Sprintf("%.2fx", figure)
-		}
-		if r, ok := g.find(results, relayTarget); ok && g.unit == "" {
-			if g.time {
-				v.relay = fmt.Sprintf("%.2fx", 1/r.Ratio)
-			} else {
-				v.relay = fmt.Sprintf("%.2fx", r.Ratio)
-			}
-		}
 		// Judged as shown: a ratio printed as 0.55x is not a miss of 0.55.
-		scale := 100.0
-		if g.unit != "" {
-			scale = 10
-		}
-		figure = math.Round(figure*scale) / scale
+		figure := g.round(g.figure(x))
+		v := verdict{what: g.what, got: g.format(figure)}
 		if g.atLeast {
 			v.held = figure >= g.limit
 		} else {
 			v.held = figure <= g.limit
+		}
+		if r, ok := g.find(results, relayTarget); ok && g.unit == "" {
+			v.relay = g.format(g.figure(r))
 		}
 		out = append(out, v)
 	}
@@ -93,6 +74,35 @@ func checkGoals(results []result) []verdict {
 		out = append(out, verdict{what: "no request through xcsproxy fails", got: fmt.Sprintf("%d errors", errs), held: errs == 0})
 	}
 	return out
+}
+
+// figure is what the goal's limit applies to in r: a process figure
+// itself, a cycle's time against the direct socket's, or a rate ratio.
+func (g goal) figure(r result) float64 {
+	switch {
+	case g.unit != "":
+		return r.Value
+	case g.time:
+		return 1 / r.Ratio
+	default:
+		return r.Ratio
+	}
+}
+
+// round and format give a figure as the table shows it: a ratio to two
+// places, a process figure to one.
+func (g goal) round(f float64) float64 {
+	if g.unit != "" {
+		return math.Round(f*10) / 10
+	}
+	return math.Round(f*100) / 100
+}
+
+func (g goal) format(f float64) string {
+	if g.unit != "" {
+		return fmt.Sprintf("%.1f", f)
+	}
+	return fmt.Sprintf("%.2fx", f)
 }
 
 // find is target's result for the goal's scenario; a ratio goal needs a
