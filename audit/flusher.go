@@ -67,13 +67,21 @@ func (w *Writer) flushRound() (more bool) {
 	if sync {
 		w.unsynced, w.lastSync = false, time.Now()
 	}
+	head := chainHead{w.fileSeq, w.filePrev}
 	more = came
 	w.parked = !more
 	w.mu.Unlock()
 	if sync && f != nil {
 		// Without the lock: writers must not wait for the disk in batch
-		// mode. A file rotated away meanwhile was synced by rotate.
-		_ = f.Sync()
+		// mode. A file rotated away meanwhile was synced by rotate, which
+		// moved the durable head itself.
+		if f.Sync() == nil {
+			w.mu.Lock()
+			if head.seq > w.durable.seq {
+				w.durable = head
+			}
+			w.mu.Unlock()
+		}
 	}
 	return more
 }

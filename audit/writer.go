@@ -77,6 +77,9 @@ type Writer struct {
 	queuedLines bool      // some came from Enqueue
 	unsynced    bool      // SyncBatch: written since the flusher's last fsync
 	lastSync    time.Time // SyncBatch: the flusher's last fsync
+	// durable is the head of what has reached stable storage (with
+	// SyncNone, of what the kernel holds): the head an operator may keep.
+	durable chainHead
 
 	// The flusher's state (flusher.go).
 	busy   bool          // a record came that it must see to since its last round
@@ -120,6 +123,7 @@ func Open(path string, opt Options) (*Writer, error) {
 		}
 	}
 	w.fileSeq, w.filePrev = w.seq, w.prev
+	w.durable = chainHead{w.seq, w.prev}
 	if err := w.openFile(); err != nil {
 		return nil, err
 	}
@@ -244,6 +248,9 @@ func (w *Writer) writePending() error {
 			// The lines are in the file but may not survive a crash: refuse.
 			return fmt.Errorf("syncing audit log: %w", err)
 		}
+		w.durable = last
+	case SyncNone:
+		w.durable = last
 	case SyncBatch:
 		w.unsynced = true
 		w.needFlusher()
@@ -318,6 +325,7 @@ func (w *Writer) rotate() error {
 	if err := w.f.Sync(); err != nil {
 		return err
 	}
+	w.durable = chainHead{w.fileSeq, w.filePrev}
 	w.f.Close()
 	w.f = nil
 	keep := w.opt.Keep
@@ -342,6 +350,17 @@ func (w *Writer) Head() (uint64, string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.fileSeq, w.filePrev
+}
+
+// DurableHead returns the head of the chain as far as it has reached
+// stable storage: with SyncBatch the flusher's last fsync, at most
+// syncDelay behind the file; with SyncNone the file's, as the kernel holds
+// it. It is the head to keep outside the machine: a head that a machine
+// failure could take back out of the file would later read as tampering.
+func (w *Writer) DurableHead() (uint64, string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.durable.seq, w.durable.hash
 }
 
 // Close writes what is queued, syncs and closes the log, and reports the
