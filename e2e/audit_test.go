@@ -14,6 +14,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -401,5 +403,67 @@ func TestAuditShowFollowPrintsNewDecisionsAsTheyHappen(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("audit show --follow did not show the denied exec within 10s")
+	}
+}
+
+// anchoredHead matches the operational log's line for an audit chain head.
+var anchoredHead = regexp.MustCompile(`audit chain head \(keep it to check the log with audit verify --head\): file=\S+ seq=(\d+) hash=([0-9a-f]{64})`)
+
+func anchorsIn(logs string) [][]string { return anchoredHead.FindAllStringSubmatch(logs, -1) }
+
+func TestTheAuditChainsHeadIsLoggedWhileRecordsComeAndTheLogVerifiesAgainstIt(t *testing.T) {
+	p := startProxy(t, "--audit-anchor-every", "200ms")
+	hc := p.HTTP()
+	for i := 0; i < 5; i++ {
+		resp, err := hc.Get("http://docker/_ping")
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	// The last outcome is written and fsynced within milliseconds; the next
+	// anchor names it, while xcsproxy runs (not at its shutdown).
+	var seq, hash string
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		records := len(readAudit(t, p.AuditLog))
+		if found := anchorsIn(p.Logs.String()); len(found) > 0 {
+			last := found[len(found)-1]
+			if last[1] == strconv.Itoa(records) {
+				seq, hash = last[1], last[2]
+				break
+			}
+		}
+		if p.exited() || time.Now().After(deadline) {
+			t.Fatalf("no anchored head at the log's last record (%d records) while xcsproxy ran:\n%s", records, p.Logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// Nothing new comes, so nothing new is anchored.
+	before := len(anchorsIn(p.Logs.String()))
+	time.Sleep(700 * time.Millisecond)
+	if after := len(anchorsIn(p.Logs.String())); after != before {
+		t.Errorf("%d more anchors while no request came; a head is logged only when it moved", after-before)
+	}
+	if out, err := xcsproxy(t, "audit", "verify", "--head", hash, p.AuditLog); err != nil {
+		t.Fatalf("audit verify --head %s (seq %s): %v\n%s", hash, seq, err, out)
+	}
+	// The same log without its last record still chains on its own; the
+	// anchored head is what shows a record gone.
+	b, err := os.ReadFile(p.AuditLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(strings.TrimSuffix(string(b), "\n"), "\n")
+	cut := filepath.Join(t.TempDir(), "audit.log")
+	if err := os.WriteFile(cut, []byte(strings.Join(lines[:len(lines)-1], "")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := xcsproxy(t, "audit", "verify", cut); err != nil {
+		t.Fatalf("the log without its last record should chain on its own: %v\n%s", err, out)
+	}
+	if out, err := xcsproxy(t, "audit", "verify", "--head", hash, cut); err == nil {
+		t.Fatalf("audit verify --head passed a log missing the anchored record:\n%s", out)
 	}
 }

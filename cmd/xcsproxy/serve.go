@@ -55,6 +55,7 @@ type serveOptions struct {
 	auditMaxSize       int64
 	auditKeep          int
 	auditSync          string
+	auditAnchorEvery   time.Duration
 	commandsDir        string
 	buildRoot          string
 	pathTranslation    []string
@@ -205,11 +206,14 @@ func runServe(ctx context.Context, o *serveOptions) error {
 	}
 	var recorder proxy.Recorder
 	if o.auditLog != "none" {
+		if o.auditAnchorEvery < 0 {
+			return fmt.Errorf("--audit-anchor-every %v: want a positive interval, or 0 for heads at rotation and shutdown only", o.auditAnchorEvery)
+		}
 		alog := log.Named("audit")
 		w, err := audit.Open(o.auditLog, audit.Options{
 			MaxSize: o.auditMaxSize, Keep: o.auditKeep, Sync: audit.SyncMode(o.auditSync),
 			OnHead: func(file string, seq uint64, hash string) {
-				alog.Info("audit chain head (keep it to check the log with audit verify --head)", "file", file, "seq", seq, "hash", hash)
+				alog.Info(headMessage, "file", file, "seq", seq, "hash", hash)
 			},
 			OnLost: func(err error) {
 				alog.Error("request outcome records could not be written to the audit log", "error", err)
@@ -220,6 +224,11 @@ func runServe(ctx context.Context, o *serveOptions) error {
 		}
 		defer w.Close()
 		recorder = w
+		if o.auditAnchorEvery > 0 {
+			go anchorAuditHead(ctx, w, o.auditAnchorEvery, func(seq uint64, hash string) {
+				alog.Info(headMessage, "file", o.auditLog, "seq", seq, "hash", hash)
+			})
+		}
 	} else {
 		log.Warn("the audit log is off (--audit-log none): decisions are not recorded")
 	}
@@ -343,6 +352,7 @@ func addServeFlags(f *pflag.FlagSet, o *serveOptions) {
 	f.Int64Var(&o.auditMaxSize, "audit-max-size", 100<<20, "rotate the audit log at this many bytes")
 	f.IntVar(&o.auditKeep, "audit-keep", 10, "rotated audit files to keep")
 	f.StringVar(&o.auditSync, "audit-sync", "batch", "when records reach the disk: always (before forwarding), batch (in the background, at most 50 ms behind) or none")
+	f.DurationVar(&o.auditAnchorEvery, "audit-anchor-every", time.Minute, "how often the audit chain's head (as far as it is on disk) is logged while records come, for audit verify --head; 0: at rotation and shutdown only")
 	f.StringVar(&o.commandsDir, "commands", "", "directory of XNAT Command JSON files (hot-reloaded); image org.nrg.commands labels are read too")
 	f.StringVar(&o.buildRoot, "build-root", "/data/xnat/build", "host directory where launched Commands get fresh output directories")
 	f.StringArrayVar(&o.pathTranslation, "path-translation", nil, "XNAT_PREFIX=HOST_PREFIX for paths in XNAT objects (repeatable)")
