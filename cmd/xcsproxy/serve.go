@@ -352,7 +352,7 @@ func addServeFlags(f *pflag.FlagSet, o *serveOptions) {
 	f.Int64Var(&o.auditMaxSize, "audit-max-size", 100<<20, "rotate the audit log at this many bytes")
 	f.IntVar(&o.auditKeep, "audit-keep", 10, "rotated audit files to keep")
 	f.StringVar(&o.auditSync, "audit-sync", "batch", "when records reach the disk: always (before forwarding), batch (in the background, at most 50 ms behind) or none")
-	f.DurationVar(&o.auditAnchorEvery, "audit-anchor-every", time.Minute, "how often the audit chain's head (as far as it is on disk) is logged while records come, for audit verify --head; 0: at rotation and shutdown only")
+	f.DurationVar(&o.auditAnchorEvery, "audit-anchor-every", time.Minute, "how often the audit chain's head (as far as it is fsynced; with --audit-sync none, as written) is logged while records come, for audit verify --head; 0: at rotation and shutdown only")
 	f.StringVar(&o.commandsDir, "commands", "", "directory of XNAT Command JSON files (hot-reloaded); image org.nrg.commands labels are read too")
 	f.StringVar(&o.buildRoot, "build-root", "/data/xnat/build", "host directory where launched Commands get fresh output directories")
 	f.StringArrayVar(&o.pathTranslation, "path-translation", nil, "XNAT_PREFIX=HOST_PREFIX for paths in XNAT objects (repeatable)")
