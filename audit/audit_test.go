@@ -380,3 +380,18 @@ func TestRedactStringsCopiesOnlyWhenAStringChanges(t *testing.T) {
 		t.Error("the caller's list was changed in place")
 	}
 }
+
+// Every string of a decision's input is read for secrets on the request
+// path; one that holds none must cost no allocation.
+func TestReadingAStringThatHoldsNoSecretAllocatesNothing(t *testing.T) {
+	for _, s := range []string{
+		"addr=10.0.0.1,uid=1000,vers=3.0",
+		"/bin/sh -c dcm2niix -z y -o /output /input",
+		"--threads 4",
+		"https://xnat.example/data/projects/P1",
+	} {
+		if n := testing.AllocsPerRun(100, func() { holdsSecret(s) }); n != 0 {
+			t.Errorf("%q: %v allocations", s, n)
+		}
+	}
+}

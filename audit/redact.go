@@ -326,7 +326,8 @@ func secretAssignments(s string, out *strings.Builder) (found bool) {
 	if out == nil && strings.IndexByte(s, '=') < 0 {
 		return false
 	}
-	for i, part := range strings.Split(s, ",") {
+	first := true
+	for part := range strings.SplitSeq(s, ",") {
 		name, value, ok := strings.Cut(part, "=")
 		secret := ok && value != "" && value != Redacted && secretKey(name)
 		found = found || secret
@@ -336,13 +337,17 @@ func secretAssignments(s string, out *strings.Builder) (found bool) {
 			}
 			continue
 		}
-		if i > 0 {
+		if !first {
 			out.WriteByte(',')
 		}
+		first = false
 		if secret {
-			part = name + "=" + Redacted
+			out.WriteString(name)
+			out.WriteByte('=')
+			out.WriteString(Redacted)
+		} else {
+			out.WriteString(part)
 		}
-		out.WriteString(part)
 	}
 	return found
 }
