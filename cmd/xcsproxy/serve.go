@@ -210,11 +210,12 @@ func runServe(ctx context.Context, o *serveOptions) error {
 			return fmt.Errorf("--audit-anchor-every %v: want a positive interval, or 0 for heads at rotation and shutdown only", o.auditAnchorEvery)
 		}
 		alog := log.Named("audit")
+		logHead := func(file string, seq uint64, hash string) {
+			alog.Info("audit chain head (keep it to check the log with audit verify --head)", "file", file, "seq", seq, "hash", hash)
+		}
 		w, err := audit.Open(o.auditLog, audit.Options{
 			MaxSize: o.auditMaxSize, Keep: o.auditKeep, Sync: audit.SyncMode(o.auditSync),
-			OnHead: func(file string, seq uint64, hash string) {
-				alog.Info(headMessage, "file", file, "seq", seq, "hash", hash)
-			},
+			OnHead: logHead,
 			OnLost: func(err error) {
 				alog.Error("request outcome records could not be written to the audit log", "error", err)
 			},
@@ -225,9 +226,7 @@ func runServe(ctx context.Context, o *serveOptions) error {
 		defer w.Close()
 		recorder = w
 		if o.auditAnchorEvery > 0 {
-			go anchorAuditHead(ctx, w, o.auditAnchorEvery, func(seq uint64, hash string) {
-				alog.Info(headMessage, "file", o.auditLog, "seq", seq, "hash", hash)
-			})
+			go anchorAuditHead(ctx, w, o.auditLog, o.auditAnchorEvery, logHead)
 		}
 	} else {
 		log.Warn("the audit log is off (--audit-log none): decisions are not recorded")
