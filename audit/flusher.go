@@ -8,8 +8,9 @@ const flushDelay = 5 * time.Millisecond
 
 // syncDelay bounds, with SyncBatch, how far the fsync of a write lags
 // behind it: while records keep coming, one fsync covers this long's
-// writes; once they stop, the flusher's next round fsyncs. The lag only matters if the machine itself fails (the kernel
-// keeps what a crashed xcsproxy wrote); --audit-sync always closes it.
+// writes; once they stop, the flusher's next round fsyncs. The lag only
+// matters if the machine itself fails (the kernel keeps what a crashed
+// xcsproxy wrote); --audit-sync always closes it.
 const syncDelay = 50 * time.Millisecond
 
 // The flusher is the Writer's one background goroutine: it writes the

@@ -2,9 +2,8 @@
 // message and value read by the audit log's redaction first. A line that
 // quotes what a client sent (an error naming an image reference with a
 // password in it, a refused URI, a panic's value) then keeps the
-// credential out, whichever line it is and whoever adds it later; the
-// places that redact on their own (a denial's reasons, which the audit
-// record keeps too) stay as they are.
+// credential out, whichever line it is and whoever adds it later. The
+// audit record is not written through it and redacts its own strings.
 package oplog
 
 import (
