@@ -269,6 +269,21 @@ func TestSecretsReachNoLog(t *testing.T) {
 	}
 	status, _ = send(t, hc, attack{method: "POST", path: "/auth", body: fmt.Sprintf(`{"username":"xnat","password":%q,"serveraddress":%q}`, password, registryAddr())})
 	t.Logf("auth answered %d", status)
+	// Requests refused before the policy and denied by it are logged with
+	// their URI or with reasons that quote it; a URL's password in the
+	// query must not go along, and the daemon must not have acted on them.
+	inQuery := randomToken(t)
+	before := snapshot(t)
+	for _, a := range []attack{
+		{name: "a non-canonical path", method: "POST", path: "/v1.41//images/create?fromSrc=https://xnat:" + inQuery + "@data.example/i.tar", status: http.StatusBadRequest},
+		{name: "an import from a URL", method: "POST", path: "/images/create?fromSrc=https://xnat:" + inQuery + "@data.example/i.tar", status: http.StatusForbidden},
+		{name: "a build from a remote", method: "POST", path: "/build?remote=https://xnat:" + inQuery + "@git.example/x.git", status: http.StatusForbidden},
+	} {
+		if status, msg := send(t, hc, a); status != a.status {
+			t.Fatalf("%s: %d %s, want %d", a.name, status, msg, a.status)
+		}
+	}
+	assertUnchanged(t, before, snapshot(t))
 	p.stop(t)
 
 	logs, err := os.ReadFile(p.AuditLog)
@@ -277,7 +292,8 @@ func TestSecretsReachNoLog(t *testing.T) {
 	}
 	for what, text := range map[string]string{"audit log": string(logs), "operational log": p.Logs.String()} {
 		for name, secret := range map[string]string{"XNAT_PASS token": token, "registry password": password, "X-Registry-Auth header": auth,
-			"password argument": argument, "CIFS password": option, "token after its flag": flagged, "password in a URL": inURL, "bearer token in a header": bearer} {
+			"password argument": argument, "CIFS password": option, "token after its flag": flagged, "password in a URL": inURL, "bearer token in a header": bearer,
+			"password in a refused request's URL": inQuery} {
 			if strings.Contains(text, secret) {
 				t.Errorf("the %s contains the %s", what, name)
 			}
